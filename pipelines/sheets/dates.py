@@ -1,0 +1,135 @@
+"""Dates and durations as coders write them on sheets.
+
+A date may lack its day or month ("June 1949", "1949"): ATOP then leaves DAYENT (or MOENT)
+missing, so a partial date keeps None there instead of inventing the first of the month.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_PATTERNS = [
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b", re.IGNORECASE),          # December 23, 2002
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\s*,?\s*{_YEAR}\b", re.IGNORECASE),  # 23 December 2002
+    re.compile(rf"\b(?P<nmonth>[01]?\d)/(?P<day>[0-3]?\d)/{_YEAR}\b"),                # 12/23/2002 (US order)
+    re.compile(rf"\b{_YEAR}-(?P<nmonth>[01]\d)-(?P<day>[0-3]\d)\b"),                 # 2002-12-23
+    re.compile(rf"\b{_MONTH}\s*,?\s+{_YEAR}\b", re.IGNORECASE),                      # June 1949
+    re.compile(rf"(?<![\d/-]){_YEAR}(?!\d|[./-]\d|\s*-?\s*years?)"),                         # 1949
+]
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def earliest(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> dt.date:
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        if self.day is None:
+            nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(self.year, self.month, self.day)
+
+    def __str__(self) -> str:
+        return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate((self.year, self.month, self.day)) if p)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    date: PartialDate
+    start: int
+    end: int
+    phrase: str
+
+
+def _valid(year: int, month: int | None, day: int | None) -> bool:
+    if month is not None and not 1 <= month <= 12:
+        return False
+    if day is not None:
+        try:
+            dt.date(year, month or 1, day)
+        except ValueError:
+            return False
+    return True
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every date in the text, most specific reading first where readings overlap, in text order."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            groups = m.groupdict()
+            year = int(groups["year"])
+            month = MONTHS[groups["month"].lower()] if groups.get("month") else (
+                int(groups["nmonth"]) if groups.get("nmonth") else None)
+            day = int(groups["day"]) if groups.get("day") else None
+            if not _valid(year, month, day):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(FoundDate(PartialDate(year, month, day), m.start(), m.end(), m.group()))
+    return sorted(found, key=lambda f: f.start)
+
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "zero": 0, "a": 1, "an": 1,
+    "once": 1, "twice": 2, "thrice": 3,
+}
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?)"
+           r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
+_DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?P<unit>years?|months?|yrs?\.?)(?![a-z])", re.IGNORECASE)
+
+
+def parse_number(token: str) -> float | None:
+    token = token.strip().lower()
+    try:
+        return float(token)
+    except ValueError:
+        pass
+    total = 0
+    for part in re.split(r"[\s-]+", token):
+        if part not in NUMBER_WORDS:
+            return None
+        total = total * 100 if part == "hundred" else total + NUMBER_WORDS[part]
+    return float(total)
+
+
+@dataclass(frozen=True)
+class FoundDuration:
+    months: int
+    start: int
+    end: int
+    phrase: str
+
+
+def find_durations(text: str) -> list[FoundDuration]:
+    """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order."""
+    out = []
+    for m in _DURATION.finditer(text):
+        amount = float(m.group("digits")) if m.group("digits") else parse_number(m.group("amount"))
+        if amount is None:
+            continue
+        factor = 1 if m.group("unit").lower().startswith("month") else 12
+        out.append(FoundDuration(int(round(amount * factor)), m.start(), m.end(), m.group()))
+    return out

@@ -1,0 +1,69 @@
+"""A coded value together with where on the sheet it came from."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .split import Answer
+
+
+@dataclass(frozen=True)
+class Coded:
+    value: int | None      # None is ATOP's missing: the sheet does not determine the value
+    question: int
+    first_line: int
+    last_line: int
+    phrase: str            # the words that decided the value
+
+    @classmethod
+    def of(cls, value: int | None, answer: Answer, phrase: str | None = None) -> "Coded":
+        first, last = answer.first_line, answer.last_line
+        if phrase is None:
+            phrase = first_sentence(answer.text)
+        else:
+            for number, text in answer.lines:
+                if phrase[:40] and phrase[:40] in text:
+                    first = last = number
+                    break
+        return cls(value, answer.question, first, last, phrase.strip()[:300])
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;])\s")
+
+
+def first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    return _SENTENCE_END.split(flat, 1)[0] if flat else ""
+
+
+_NO = re.compile(r"^\W*(no|none|zero|not\s+applicable|n/?a)\b", re.IGNORECASE)
+_YES = re.compile(r"^\W*(yes|yea)\b", re.IGNORECASE)
+_UNKNOWN = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot determine)", re.IGNORECASE)
+
+
+def yes_no(text: str) -> int | None:
+    """1 for an answer opening with Yes, 0 for No/None/N/A, None when blank or unknown.
+
+    Coders sometimes skip the "Yes" and go straight to the description; a described provision
+    counts as Yes.
+    """
+    stripped = text.strip()
+    if not stripped or _UNKNOWN.match(stripped):
+        return None
+    if _YES.match(stripped):
+        return 1
+    if _NO.match(stripped):
+        return 0
+    return 1
+
+
+def mentions(text: str, *patterns: str) -> str | None:
+    """The first sentence-sized phrase around a match of any pattern, or None."""
+    flat = " ".join(text.split())
+    for pattern in patterns:
+        m = re.search(pattern, flat, re.IGNORECASE)
+        if m:
+            start = max(0, flat.rfind(".", 0, m.start()) + 1)
+            end = flat.find(".", m.end())
+            return flat[start: end + 1 if end != -1 else len(flat)].strip()
+    return None

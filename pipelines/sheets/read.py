@@ -1,0 +1,56 @@
+"""Sheet files to text: plain text in the encodings coders' machines produce, and PDFs.
+
+PDF text comes from pypdf (pure Python, maintained, no system libraries), which yields the
+same wrapped-line text the seed sheet shows.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .errors import SheetError
+
+SHEET_SUFFIXES = (".txt", ".pdf")
+
+# Bytes that never occur in a text sheet; a handful means the file is binary, not mis-encoded.
+_CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 (with or without BOM) first, then cp1252, which Windows coders' editors write."""
+    if not data.strip():
+        raise SheetError(file, "empty file")
+    sample = data[:4096]
+    if sum(sample.count(bytes([b])) for b in _CONTROL_BYTES) > max(4, len(sample) // 100):
+        raise SheetError(file, "binary file, not a coding sheet")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # cp1252 leaves five bytes undefined; latin-1 maps every byte and never fails
+        text = data.decode("latin-1")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+def pdf_text(data: bytes, file: str) -> str:
+    from pypdf import PdfReader  # imported here: only PDF sheets pay for it
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SheetError(file, f"unreadable PDF ({exc})") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise SheetError(file, "PDF has no extractable text (scanned image?)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_sheet_text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
+        return pdf_text(data, path.name)
+    return decode_text(data, path.name)
