@@ -1,0 +1,114 @@
+"""Great Expectations suites from expectations/*.json, run on pandas frames.
+
+GX is imported inside `validate` (a module-level import adds seconds to every process) and
+suites are loaded into an ephemeral context each run: a file context rewrites suite ids.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import PROJECT_ROOT
+
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+MAX_OFFENDING_ROWS = 20
+
+
+@dataclass
+class Failure:
+    table: str
+    expectation: str
+    column: str | None
+    offending_rows: list[dict] = field(default_factory=list)
+    unexpected_count: int | None = None
+
+    def describe(self) -> str:
+        where = f" on column {self.column}" if self.column else ""
+        count = f" ({self.unexpected_count} rows)" if self.unexpected_count is not None else ""
+        return f"table {self.table}: expectation {self.expectation}{where} failed{count}"
+
+
+@dataclass
+class SuiteReport:
+    table: str
+    suite: str
+    evaluated: int
+    failures: list[Failure]
+    row_count: int
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.table}: {self.evaluated} expectations passed on {self.row_count} rows"
+        return "; ".join(f.describe() for f in self.failures)
+
+
+def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict:
+    path = directory / f"{table}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def schema_expectations(table: str) -> list[dict]:
+    """The checks every table gets from its schema: columns present, key unique, required not null."""
+    from ..schema import TABLES
+
+    spec = TABLES.get(table)
+    if spec is None:
+        return []
+    out = [{"type": "expect_table_columns_to_match_set",
+            "kwargs": {"column_set": spec.column_names, "exact_match": False}}]
+    key = [c for c in spec.key if not next(col for col in spec.columns if col.name == c).nullable]
+    if len(spec.key) == 1:
+        out.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": spec.key[0]}})
+    elif key:
+        out.append({"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": list(spec.key)}})
+    out += [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": c.name}}
+            for c in spec.columns if not c.nullable]
+    return out
+
+
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def validate(table: str, frame: pd.DataFrame, directory: Path = EXPECTATIONS_DIR) -> SuiteReport:
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = load_suite(table, directory)
+    expectations = schema_expectations(table) + spec["expectations"]
+    context = _context()
+    suite = context.suites.add(ExpectationSuite(
+        name=spec["name"], expectations=[ExpectationConfiguration(**e) for e in expectations]))
+    batch_definition = (context.data_sources.add_pandas(f"{table}_source")
+                        .add_dataframe_asset(table).add_batch_definition_whole_dataframe("all_rows"))
+    frame = frame.reset_index(drop=True)
+    # GX compares with Python objects; nullable integers become floats/NA-aware objects
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    failures = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        indices = (outcome.result or {}).get("unexpected_index_list") or []
+        rows = frame.iloc[[i for i in indices[:MAX_OFFENDING_ROWS] if isinstance(i, int)]]
+        failures.append(Failure(
+            table=table, expectation=config.type,
+            column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", []) or []) or None,
+            offending_rows=json.loads(rows.drop(columns=[c for c in rows.columns if c.startswith("check_")])
+                                      .to_json(orient="records", date_format="iso")),
+            unexpected_count=(outcome.result or {}).get("unexpected_count"),
+        ))
+    return SuiteReport(table, spec["name"], len(result.results), failures, len(frame))

@@ -1,0 +1,565 @@
+"""Coding rules: one function per ATOP variable, each applying the codebook rule it cites.
+
+Every function takes the split sheet and returns a `Coded` value with its evidence. A value the
+sheet does not determine (blank answer, "unknown") is None, which the tables write as NA; a 0 is
+only ever written when the sheet says No.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .dates import find_durations
+from .evidence import Coded, mentions, yes_no
+from .split import Answer, SplitSheet
+
+VariableRule = Callable[[SplitSheet], Coded]
+ALLIANCE_RULES: dict[str, VariableRule] = {}
+MEMBER_RULES: dict[str, VariableRule] = {}   # same value for every member unless Q24 says otherwise
+
+
+def rule(name: str, level: str = "A") -> Callable[[VariableRule], VariableRule]:
+    def register(func: VariableRule) -> VariableRule:
+        (ALLIANCE_RULES if level == "A" else MEMBER_RULES)[name] = func
+        return func
+    return register
+
+
+def _first_match(answer: Answer, table: list[tuple[str, int]], default: int | None) -> Coded:
+    for pattern, value in table:
+        phrase = mentions(answer.text, pattern)
+        if phrase:
+            return Coded.of(value, answer, phrase)
+    return Coded.of(default, answer)
+
+
+def _yes_then(answer: Answer, table: list[tuple[str, int]], yes_default: int | None) -> Coded:
+    """No → 0; unknown → NA; Yes → the first code whose wording appears, else yes_default."""
+    said = yes_no(answer.text)
+    if said is None:
+        return Coded.of(None, answer)
+    if said == 0:
+        return Coded.of(0, answer)
+    return _first_match(answer, table, yes_default)
+
+
+def _dummy(answer: Answer) -> Coded:
+    return Coded.of(yes_no(answer.text), answer)
+
+
+# ---- Formation (Q5–Q13) ----------------------------------------------------------------------
+
+@rule("wartime")
+def wartime(sheet: SplitSheet) -> Coded:
+    """WARTIME: 1 if any member was at war when the alliance was formed (Q5)."""
+    return _dummy(sheet[5])
+
+
+@rule("estmode")
+def estmode(sheet: SplitSheet) -> Coded:
+    """ESTMODE: 1 for a formal treaty requiring ratification, 0 otherwise, NA if unknown (Q6)."""
+    answer = sheet[6]
+    if mentions(answer.text, r"\bunknown\b|not (been )?located"):
+        return Coded.of(None, answer)
+    return _first_match(answer, [
+        (r"executive agreement|diplomatic notes?|exchange of (notes|letters)|declaration|joint statement"
+         r"|not require ratification|no ratification|verbal|oral", 0),
+        (r"\btreaty\b|\bratif", 1),
+        (r"\bagreement\b|protocol|convention|pact\b", 0),
+    ], None)
+
+
+@rule("pubsecr")
+def pubsecr(sheet: SplitSheet) -> Coded:
+    """PUBSECR: 0 public, 1 public with secret articles, 2 entirely secret (Q7)."""
+    return _first_match(sheet[7], [
+        (r"public\s+(but\s+)?with\s+secret|secret\s+(article|protocol|annex|clause|provision)", 1),
+        (r"\bsecret\b", 2),
+        (r"\bpublic\b", 0),
+    ], None)
+
+
+@rule("secrart")
+def secrart(sheet: SplitSheet) -> Coded:
+    """SECRART: content of secret articles; 0 for public, 8 for secret treaties (Q7)."""
+    status = pubsecr(sheet)
+    answer = sheet[7]
+    if status.value in (0, 2):
+        return Coded.of({0: 0, 2: 8}[status.value], answer, status.phrase)
+    if status.value is None:
+        return Coded.of(None, answer)
+    text = answer.text
+    target = bool(re.search(r"target|against\s+(a\s+)?(specific|third)|adversar", text, re.I))
+    oblig = bool(re.search(r"obligation|condition|casus|assist|neutral", text, re.I))
+    if target and oblig:
+        return Coded.of(4, answer, mentions(text, r"target|adversar"))
+    return _first_match(answer, [
+        (r"spoils|sphere|territor|division|partition", 1),
+        (r"target|adversar", 2),
+        (r"obligation|condition|casus|assist", 3),
+        (r"contribut|troops|funds", 5),
+        (r"military operation|guideline|plan", 6),
+        (r"accession|new member", 7),
+    ], None)
+
+
+@rule("proadd")
+def proadd(sheet: SplitSheet) -> Coded:
+    """PROADD: 0 no mention of new members, 1 unspecified means, 2 unanimity, 3 other procedure (Q8)."""
+    return _yes_then(sheet[8], [
+        (r"unanim|all (the )?(contracting )?parties (must )?(agree|consent)|consent of all", 2),
+        (r"invit|procedure|majority|deposit|instrument of accession|approv|consent", 3),
+    ], 1)
+
+
+@rule("futmem")
+def futmem(sheet: SplitSheet) -> Coded:
+    """FUTMEM: 0 none, 1 specific states named, 2 states with characteristics, 3 any state (Q9)."""
+    return _yes_then(sheet[9], [
+        (r"any (other )?state|all states|open to (all|any)", 3),
+        (r"\b(arab|european|american|african|asian|non-communist|islamic|neighbo\w+|other)\s+(states|countries)"
+         r"|states (which|that|sharing)", 2),
+    ], 1)
+
+
+_INDEFINITE = (r"indefinite|unlimited|no (fixed|specified|time) (term|limit)|perpetu|until (one of|either|a|any)"
+               r"\s+(of the\s+)?(part\w+|member\w*|signator\w+)\s+(\w+\s+)?(denounc|withdr|notif|give)")
+_CONDITION = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation)|for the duration of"
+              r"|as long as|until (peace|victory)")
+
+
+@rule("speclgth")
+def speclgth(sheet: SplitSheet) -> Coded:
+    """SPECLGTH: 0 no term, 1 fixed period, 2 until a condition, 3 explicitly indefinite (Q10)."""
+    answer = sheet[10]
+    said = yes_no(answer.text)
+    if said is None:
+        return Coded.of(None, answer)
+    if said == 0:
+        return Coded.of(0, answer)
+    durations = find_durations(answer.text)
+    if durations:
+        return Coded.of(1, answer, mentions(answer.text, re.escape(durations[0].phrase)))
+    return _first_match(answer, [(_CONDITION, 2), (_INDEFINITE, 3)], None)
+
+
+@rule("length")
+def length(sheet: SplitSheet) -> Coded:
+    """LENGTH: months of the initial term when SPECLGTH is 1, else 0 (Q10)."""
+    answer = sheet[10]
+    kind = speclgth(sheet)
+    if kind.value is None:
+        return Coded.of(None, answer)
+    if kind.value != 1:
+        return Coded.of(0, answer, kind.phrase)
+    first = find_durations(answer.text)[0]
+    return Coded.of(first.months, answer, mentions(answer.text, re.escape(first.phrase)))
+
+
+@rule("renounce")
+def renounce(sheet: SplitSheet) -> Coded:
+    """RENOUNCE: 0 none, 1 any time with notice, 2 if another member aggresses, 3 after a set
+    period, 4 renunciation prohibited (Q11). Not renewing at term end is not renunciation."""
+    return _yes_then(sheet[11], [
+        (r"prohibit|may not (be )?renounc|cannot (be )?renounc", 4),
+        (r"aggress|attack|violat|breach", 2),
+        (r"after\s+(the\s+)?(first\s+)?\w+\s*(\(\d+\)\s*)?(years?|months?)|after a period", 3),
+        (r"notice|notif|denounc|withdraw|any time", 1),
+    ], 1)
+
+
+_AUTOMATIC = r"automatic|tacit|unless .{0,80}(notice|notif|denounc)|deemed (to be )?(renewed|extended)"
+
+
+@rule("proren")
+def proren(sheet: SplitSheet) -> Coded:
+    """PROREN: 0 renewal not mentioned, 1 must be actively renewed, 2 renewed automatically
+    unless notice of non-renewal is given (Q12)."""
+    return _yes_then(sheet[12], [(_AUTOMATIC, 2)], 1)
+
+
+@rule("renewlgt")
+def renewlgt(sheet: SplitSheet) -> Coded:
+    """RENEWLGT: months of each renewal term if specified, else 0 (codebook cites Q13; the
+    term itself is written in the renewal provision, Q12)."""
+    answer = sheet[12]
+    kind = proren(sheet)
+    if kind.value is None:
+        return Coded.of(None, answer)
+    if kind.value == 0:
+        return Coded.of(0, answer)
+    text = re.sub(r"(no later than|not later than|at least|before|prior|notice of)\s+[^.;]{0,40}", " ", answer.text,
+                  flags=re.I)
+    durations = find_durations(text)
+    if not durations:
+        return Coded.of(0, answer, "renewal term not specified")
+    return Coded.of(durations[0].months, answer, mentions(answer.text, re.escape(durations[0].phrase)))
+
+
+def notice_months(sheet: SplitSheet) -> Coded:
+    """The notice period before a term's end (Q12, else Q10/Q11); None when the sheet names none."""
+    pattern = re.compile(r"(?:no later than|not later than|at least|notice of|notice\s+(?:given\s+)?)\s*"
+                         r"(?P<span>[^.;]{0,30}?(?:years?|months?))(?:\s+(?:before|prior|in advance))?", re.I)
+    for question in (12, 10, 11):
+        answer = sheet[question]
+        m = pattern.search(" ".join(answer.text.split()))
+        if m:
+            found = find_durations(m.group("span"))
+            if found:
+                return Coded.of(found[0].months, answer, m.group())
+    return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
+
+
+def renewals(sheet: SplitSheet) -> Coded:
+    """Q13: number of (non-automatic) renewals."""
+    from .dates import NUMBER_WORDS, find_dates
+
+    answer = sheet[13]
+    text = answer.text.strip()
+    if not text or yes_no(text) is None:
+        return Coded.of(None, answer)
+    m = re.match(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", text, re.I)
+    if m:
+        token = m.group(1).lower()
+        return Coded.of(int(token) if token.isdigit() else NUMBER_WORDS[token], answer, m.group())
+    if yes_no(text) == 0:
+        return Coded.of(0, answer)
+    return Coded.of(len(find_dates(text)), answer)
+
+
+@rule("term")
+def term(sheet: SplitSheet) -> Coded:
+    """TERM: 0 in effect (or censored), 1 provisions fulfilled / term completed, 2 violation or
+    abrogation, 3 renegotiated into a new relationship (Q15)."""
+    answer = sheet[15]
+    text = answer.text
+    if yes_no(text) == 0 or not text.strip() or re.match(r"^\W*(still\s+)?in\s+effect", text, re.I):
+        q14 = sheet[14]
+        if re.match(r"^\W*(still\s+)?in\s+(effect|force)", q14.text, re.I) or not text.strip():
+            return Coded.of(0, answer if text.strip() else q14)
+    return _first_match(answer, [
+        (r"lost (its |their )?independence|annex|occupied|absorbed|ceased to exist as", 0),
+        (r"violat|abrogat|invad|attack|broke|denounc|repudiat|breach|war between", 2),
+        (r"replac|supersed|renegotiat|new (treaty|agreement|alliance)|succeeded by", 3),
+        (r"expir|not renewed|term (ended|completed)|fulfil|accomplish|end of the war|dissolv|lapsed", 1),
+    ], None)
+
+
+# ---- Obligations that are not the five alliance types (Q19–Q27) --------------------------------
+
+@rule("specthrt")
+def specthrt(sheet: SplitSheet) -> Coded:
+    """SPECTHRT: 0 none; 1 state(s), 2 region, 3 state(s) in a region, 4 ongoing conflict,
+    5 domestic/non-state actors, 6 other alliance (Q23)."""
+    return _yes_then(sheet[23], [
+        (r"alliance|pact\b|bloc", 6),
+        (r"terror|rebel|insurg|domestic|non-?state|subversi", 5),
+        (r"ongoing|current (war|conflict)|present war", 4),
+        (r"region|area|continent|hemisphere", 2),
+    ], 1)
+
+
+@rule("seppeace", "M")
+def seppeace(sheet: SplitSheet) -> Coded:
+    """SEPPEACE: 0 not mentioned, 1 separate peace prohibited, 2 needs allies' approval,
+    3 consult allies on peace terms (Q25)."""
+    return _yes_then(sheet[25], [(r"approv|consent", 2), (r"consult", 3)], 1)
+
+
+@rule("thirdcom", "M")
+def thirdcom(sheet: SplitSheet) -> Coded:
+    """THIRDCOM: promise not to commit to third parties, or not without consulting (Q26)."""
+    return _dummy(sheet[26])
+
+
+@rule("noothall", "M")
+def noothall(sheet: SplitSheet) -> Coded:
+    """NOOTHALL: promise not to join alliances contrary to this one (Q27)."""
+    return _dummy(sheet[27])
+
+
+_DENY = (r"not (to )?(aid|assist|help|support|allow|permit)|neither \w+ (\w+ )?(will|shall) (allow|permit|aid|assist)"
+         r"|den(y|ial)|territory .{0,40}(used|use)|use (of )?its territory|prosecut|sanction")
+
+
+@rule("notaiden", "M")
+def notaiden(sheet: SplitSheet) -> Coded:
+    """NOTAIDEN: promise to deny support to a partner's enemies (Q21). Codes 2–4 (outside states,
+    non-state actors, both) are taken only when the coder names that scope; a general promise is 1."""
+    answer = sheet[21]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    phrase = mentions(answer.text, _DENY)
+    if not phrase:
+        return Coded.of(0, answer, "no promise to deny support to enemies")
+    return _first_match(answer, [
+        (r"both (outside )?states and non-?state", 4),
+        (r"non-?state actors? only|only non-?state", 3),
+        (r"outside states only|only (to )?outside states", 2),
+    ], 1)
+
+
+@rule("dipaid", "M")
+def dipaid(sheet: SplitSheet) -> Coded:
+    """DIPAID: promise of diplomatic action against an ally's threat (Q21)."""
+    answer = sheet[21]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    return _first_match(answer, [(r"diplomatic (action|support|relations)|break(ing)? (off )?diplomatic"
+                                  r"|impos\w+ (economic )?sanctions (on|against)", 1)], 0)
+
+
+@rule("terrres", "M")
+def terrres(sheet: SplitSheet) -> Coded:
+    """TERRRES: promise to make territory or resources available to a partner (Q21)."""
+    answer = sheet[21]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    return _first_match(answer, [(r"(make|place|put)\s+\w*\s*(territory|ports?|facilities|airfields|bases|resources)"
+                                  r"\s+(at the disposal|available)|right of passage|transit of (troops|forces)", 1)], 0)
+
+
+# ---- Institutionalization (Q29–Q42) -------------------------------------------------------------
+
+@rule("conwtin")
+def conwtin(sheet: SplitSheet) -> Coded:
+    """CONWTIN: 0 none, 1 general reference to conflict among members, 2 a specific issue,
+    3 disputes over interpreting the agreement (Q29)."""
+    return _yes_then(sheet[29], [(r"interpret", 3), (r"border|frontier|territor|boundary|minorit|specific", 2)], 1)
+
+
+@rule("medarb")
+def medarb(sheet: SplitSheet) -> Coded:
+    """MEDARB: commitment to mediation, arbitration or another formal settlement means (Q30)."""
+    return _dummy(sheet[30])
+
+
+@rule("milcon")
+def milcon(sheet: SplitSheet) -> Coded:
+    """MILCON: 0 none, 1 contact only in hostilities, 2 also in peacetime, 3 common defense
+    policy (Q31). Confidence-building contact alone does not count."""
+    return _yes_then(sheet[31], [
+        (r"common defen[cs]e policy|joint (military )?planning|common doctrine|coordinat\w+ (of )?(training|procurement)", 3),
+        (r"peace\s*time|regular|permanent|standing", 2),
+        (r"(only )?in (the )?(event|case) of (war|hostilities|attack)|during (war|hostilities)", 1),
+    ], 2)
+
+
+@rule("milaid")
+def milaid(sheet: SplitSheet) -> Coded:
+    """MILAID: 0 none, 1 general, 2 grants or loans, 3 training or technology, 4 both (Q32)."""
+    answer = sheet[32]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    money = mentions(answer.text, r"grant|loan|credit|subsid|financ")
+    skills = mentions(answer.text, r"train|technolog|instruct|advis")
+    if money and skills:
+        return Coded.of(4, answer, money)
+    if money:
+        return Coded.of(2, answer, money)
+    if skills:
+        return Coded.of(3, answer, skills)
+    return Coded.of(1, answer)
+
+
+@rule("intcom")
+def intcom(sheet: SplitSheet) -> Coded:
+    """INTCOM: integrated command in peacetime and wartime (Q33)."""
+    return _dummy(sheet[33])
+
+
+@rule("subord")
+def subord(sheet: SplitSheet) -> Coded:
+    """SUBORD: 0 none, 1 a named state commands, 2 command depends on conditions (Q34)."""
+    return _yes_then(sheet[34], [(r"depend|whichever|territory (being|in which)|larger", 2)], 1)
+
+
+@rule("organ1")
+def organ1(sheet: SplitSheet) -> Coded:
+    """ORGAN1: 0 none, 1 regular meetings of officials, 2 named body with scheduled meetings,
+    3 organization with a permanent bureaucracy (Q35)."""
+    return _yes_then(sheet[35], [
+        (r"permanent (secretariat|bureaucra|staff|headquarters)|secretariat|secretary[- ]general", 3),
+        (r"commission|council|committee|board|organization", 2),
+        (r"meet|session|conference|consultations? (held|every|annual)", 1),
+    ], 1)
+
+
+@rule("base")
+def base(sheet: SplitSheet) -> Coded:
+    """BASE: 0 none, 1 joint placements on neutral territory, 2 reciprocal stationing or use of
+    facilities, 3 non-reciprocal stationing (Q36)."""
+    return _yes_then(sheet[36], [
+        (r"neutral territory|third (state|country)'?s? territory", 1),
+        (r"reciproc|each (party|other)|all members|mutual", 2),
+    ], 3)
+
+
+@rule("contrib")
+def contrib(sheet: SplitSheet) -> Coded:
+    """CONTRIB: contribution levels or cost-sharing specified (Q37)."""
+    return _dummy(sheet[37])
+
+
+@rule("armred")
+def armred(sheet: SplitSheet) -> Coded:
+    """ARMRED: 1 limits on arms or rules of warfare, 2 coordinated increase of arms (Q38)."""
+    return _yes_then(sheet[38], [(r"increase|build[- ]?up|expan\w+ (of )?(arm|forces)", 2)], 1)
+
+
+@rule("acqterr")
+def acqterr(sheet: SplitSheet) -> Coded:
+    """ACQTERR: 0 no reference, 1 acquisition of territory permitted, 2 prohibited (Q39)."""
+    return _yes_then(sheet[39], [(r"prohibit|not (to )?(acquire|annex|seek)|renounc|forbid", 2)], 1)
+
+
+@rule("divgains")
+def divgains(sheet: SplitSheet) -> Coded:
+    """DIVGAINS: discussion of dividing gains from future conflict (Q40)."""
+    return _dummy(sheet[40])
+
+
+@rule("demwith")
+def demwith(sheet: SplitSheet) -> Coded:
+    """DEMWITH: discussion of demobilization or withdrawal after conflict (Q41)."""
+    return _dummy(sheet[41])
+
+
+# ---- Context (Q44–Q56) and documentation (Q58) -------------------------------------------------
+
+@rule("reflnun")
+def reflnun(sheet: SplitSheet) -> Coded:
+    """REFLNUN: 0 none, 1 League of Nations, 2 United Nations (Q47)."""
+    answer = sheet[47]
+    said = yes_no(answer.text)
+    if said is None:
+        return Coded.of(None, answer)
+    return _first_match(answer, [(r"United Nations|\bU\.?N\.?\b|UN Charter", 2), (r"League of Nations", 1)], 0)
+
+
+@rule("refothio")
+def refothio(sheet: SplitSheet) -> Coded:
+    """REFOTHIO: references to international organizations other than the League, the UN or
+    alliances (Q47). An organization the coder also reports as an alliance (Q48) is an alliance."""
+    answer = sheet[47]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    text = re.sub(r"United Nations|League of Nations|UN Charter|\bU\.?N\.?\b", " ", " ".join(answer.text.split()))
+    alliances_named = " ".join(sheet[48].text.split())
+    for m in re.finditer(r"((?:[A-Z][a-z]+\s+){1,5}(?:Organi[sz]ation|Union|Community|Council|Bank|Fund|Court))"
+                         r"(?:\s*\((\w+)\))?", text):
+        name, abbreviation = m.group(1).strip(), m.group(2)
+        if name in alliances_named or (abbreviation and abbreviation in alliances_named):
+            continue
+        return Coded.of(1, answer, name)
+    return Coded.of(0, answer, "only the UN/League or alliances referenced")
+
+
+@rule("natrefal")
+def natrefal(sheet: SplitSheet) -> Coded:
+    """NATREFAL: 0 none, 1 conforms with/supports another alliance, 2 alliance as threat,
+    3 notification provision, 9 other reference (Q48)."""
+    return _yes_then(sheet[48], [
+        (r"threat|directed against|aggress", 2),
+        (r"notif|inform", 3),
+        (r"conform|consistent|not (affect|contradict|prejudice)|obligations under|support|praise|compatib", 1),
+    ], 9)
+
+
+@rule("compag")
+def compag(sheet: SplitSheet) -> Coded:
+    """COMPAG: 0 none, 1 military, 2 economic/financial, 3 dispute settlement, 4 peace treaty,
+    5 other companion agreement, 6 several (Q49)."""
+    answer = sheet[49]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    kinds = [(r"military|convention|basing|arms", 1), (r"econom|financ|trade|commerc", 2),
+             (r"arbitrat|concilia|dispute", 3), (r"peace treaty|treaty of peace", 4)]
+    found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
+    if len(found) > 1 or re.search(r"\b(several|multiple|two|three)\b", answer.text, re.I):
+        return Coded.of(6, answer)
+    return Coded.of(found[0] if found else 5, answer)
+
+
+@rule("nomicoop")
+def nomicoop(sheet: SplitSheet) -> Coded:
+    """NOMICOOP: provisions for non-military cooperation (Q50); a listed area of cooperation
+    counts even without a leading Yes."""
+    return _dummy(sheet[50])
+
+
+@rule("conres")
+def conres(sheet: SplitSheet) -> Coded:
+    """CONRES: 0 none, 1 resolves a conflict among the allies (Q51), 2 proposes settling a
+    conflict with or among third parties (Q52)."""
+    among, others = yes_no(sheet[51].text), yes_no(sheet[52].text)
+    if among == 1:
+        return Coded.of(1, sheet[51])
+    if others == 1:
+        return Coded.of(2, sheet[52])
+    if among is None or others is None:
+        return Coded.of(None, sheet[51] if among is None else sheet[52])
+    return Coded.of(0, sheet[51])
+
+
+@rule("agprois")
+def agprois(sheet: SplitSheet) -> Coded:
+    """AGPROIS: 0 none, 1 territorial, 2 economic, 3 military, 4 other specific issue,
+    5 several issue areas (Q53)."""
+    answer = sheet[53]
+    said = yes_no(answer.text)
+    if said in (None, 0):
+        return Coded.of(said, answer)
+    kinds = [(r"territor|border|frontier|boundar", 1), (r"econom|trade|commerc|financ", 2),
+             (r"military|defen[cs]e|arms", 3)]
+    found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
+    if len(found) > 1:
+        return Coded.of(5, answer)
+    return Coded.of(found[0] if found else 4, answer)
+
+
+@rule("conmen")
+def conmen(sheet: SplitSheet) -> Coded:
+    """CONMEN: unresolved conflicts among members deferred to later resolution (Q54)."""
+    return _dummy(sheet[54])
+
+
+@rule("ecaid")
+def ecaid(sheet: SplitSheet) -> Coded:
+    """ECAID: 0 none, 1 general economic aid, 2 post-war recovery, 3 trade concessions/MFN (Q55)."""
+    return _yes_then(sheet[55], [(r"post-?\s?war|recovery|reconstruct", 2),
+                                 (r"trade concession|most[- ]favou?red|\bMFN\b|tariff|preferen", 3)], 1)
+
+
+@rule("interv")
+def interv(sheet: SplitSheet) -> Coded:
+    """INTERV: 0 none, 1 mutual non-intervention, 2 mutual promise to intervene, 3 one-sided
+    right to intervene, 4 non-intervention promised by some members only (Q56)."""
+    return _yes_then(sheet[56], [
+        (r"non-?\s?(interference|intervention)|not (to )?(interfere|intervene)", 1),
+        (r"(one|either) (party|state) (may|can) intervene|right to intervene", 3),
+        (r"intervene|suppress|rebel|restore order", 2),
+    ], 1)
+
+
+@rule("source")
+def source(sheet: SplitSheet) -> Coded:
+    """SOURCE: 1 coded from the treaty text, 2 from secondary sources only (Q58). A sheet that
+    names the treaty it was coded from has a primary source, whatever its first line says."""
+    answer = sheet[58]
+    text = answer.text
+    if not text.strip():
+        return Coded.of(None, answer)
+    treaty_line = re.search(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
+                            text, re.I)
+    if treaty_line:
+        return Coded.of(1, answer, mentions(text, r"\btreaty\b"))
+    if re.search(r"secondary", text, re.I):
+        return Coded.of(2, answer, mentions(text, r"secondary"))
+    return Coded.of(1, answer)

@@ -1,0 +1,212 @@
+"""Who is in the alliance, and from when to when: Q1 (id, phase), Q3 (entry), Q4 (members),
+Q14 (exit) and the member qualifiers of Q16.
+
+Multilateral sheets give member-specific dates as "Albania (339): September 12, 1968"; a date
+on a line that names no member applies to every member without a date of its own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import FoundDate, PartialDate, find_dates
+from .errors import SheetError
+from .evidence import Coded
+from .split import Answer, SplitSheet
+
+_ATOPID = re.compile(r"(?<!\d)([1-7][0-9OoIl]{3})(?:\s*[.,]\s*([0-9]))?(?![0-9])")
+_PHASE_WORD = re.compile(r"phase\s*[:#]?\s*([0-9]|one|two|three|four)\b", re.IGNORECASE)
+_PHASE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+_CODE_THEN_NAME = re.compile(r"(?<![\d.,/])(\d{1,3})\s*[-–:)]?\s+([A-Z][A-Za-z’'.\- ]*[A-Za-z])")
+_NAME_THEN_CODE = re.compile(r"([A-Z][A-Za-z’'.\- ]*?[A-Za-z])\s*\(\s*(?:COW\s*)?(\d{1,3})\s*\)")
+_IN_EFFECT = re.compile(r"\b(still\s+)?in\s+effect\b|\bin\s+force\b|\bremains?\b", re.IGNORECASE)
+_AS_OF = re.compile(r"\b(as\s+of|accessed|revised|retrieved|version)\b", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+@dataclass
+class SheetMember:
+    code: int
+    name: str
+    entry: PartialDate | None = None
+    exit: PartialDate | None = None          # None: in effect at the end of the sheet's coverage
+    entry_evidence: Coded | None = None
+    exit_evidence: Coded | None = None
+    obligations: dict[str, Coded] = field(default_factory=dict)
+
+
+def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:
+    """ATOPID and PHASE from Q1: '5030', '3180.2', or an id with a 'Phase 2' note."""
+    text = _URL.sub(" ", answer.text)
+    m = _ATOPID.search(text)
+    if not m:
+        raise SheetError(file, f"no ATOP id in the answer {answer.text[:60]!r}", 1, answer.first_line)
+    atopid = int(m.group(1).translate(str.maketrans("OoIl", "0011")))
+    phase = int(m.group(2)) if m.group(2) else 0
+    pm = _PHASE_WORD.search(text)
+    if pm and not phase:
+        token = pm.group(1).lower()
+        phase = _PHASE_WORDS.get(token) or int(token)
+    return Coded.of(atopid, answer, m.group()), Coded.of(phase, answer, pm.group() if pm else m.group())
+
+
+def parse_member_refs(text: str) -> list[tuple[int, str, int]]:
+    """(COW code, name, position) for every member written as '710 China' or 'China (710)'."""
+    refs: dict[int, tuple[int, str, int]] = {}
+    for m in _NAME_THEN_CODE.finditer(text):
+        refs.setdefault(int(m.group(2)), (int(m.group(2)), m.group(1).strip(), m.start()))
+    masked = _NAME_THEN_CODE.sub(lambda m: " " * len(m.group()), text)
+    for m in _CODE_THEN_NAME.finditer(masked):
+        code = int(m.group(1))
+        name = re.split(r"\s*[,;]\s*|\s+and\s+", m.group(2))[0].strip(" .")
+        refs.setdefault(code, (code, name, m.start()))
+    return sorted(refs.values(), key=lambda r: r[2])
+
+
+def code_members(answer: Answer, file: str, known_codes: set[int] | None) -> list[SheetMember]:
+    members: list[SheetMember] = []
+    for number, line in answer.lines:
+        for code, name, _ in parse_member_refs(line):
+            if known_codes is not None and code not in known_codes:
+                raise SheetError(file, f"unknown COW country code {code} ({name})", 4, number)
+            if code < 2 or code > 999:
+                raise SheetError(file, f"{code} is not a COW country code", 4, number)
+            if all(m.code != code for m in members):
+                members.append(SheetMember(code, name.rstrip(".")))
+    if len(members) < 2:
+        raise SheetError(file, f"an alliance needs at least two members, found {len(members)}",
+                         4, answer.first_line)
+    return members
+
+
+def refs_in(text: str, members: list[SheetMember]) -> list[int]:
+    """Member codes named in a piece of text, by COW code or by the name Q4 gives them."""
+    found = [code for code, _, _ in parse_member_refs(text) if any(m.code == code for m in members)]
+    lowered = text.lower()
+    for member in members:
+        if member.code in found or len(member.name) < 3:
+            continue
+        if re.search(rf"\b{re.escape(member.name.lower())}\b", lowered):
+            found.append(member.code)
+    return found
+
+
+def _dated_lines(answer: Answer) -> list[tuple[int, str, list[FoundDate]]]:
+    out = []
+    for number, line in answer.lines:
+        clean = _URL.sub(" ", line)
+        out.append((number, clean, find_dates(clean)))
+    return out
+
+
+def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> None:
+    """Q3: each member's signature (entry) date; ATOP codes signature as entry (YRENT…DAYENT)."""
+    general: tuple[PartialDate, int, str] | None = None
+    for number, line, dates in _dated_lines(answer):
+        if not dates:
+            continue
+        named = refs_in(line, members)
+        if named:
+            for code in named:
+                member = next(m for m in members if m.code == code)
+                if member.entry is None:
+                    member.entry = dates[0].date
+                    member.entry_evidence = Coded(None, 3, number, number, line.strip())
+        elif general is None:
+            general = (dates[0].date, number, line.strip())
+    for member in members:
+        if member.entry is None:
+            if general is None:
+                raise SheetError(file, f"no signature date for member {member.code} {member.name}",
+                                 3, answer.first_line)
+            member.entry = general[0]
+            member.entry_evidence = Coded(None, 3, general[1], general[1], general[2])
+
+
+@dataclass(frozen=True)
+class Termination:
+    in_effect: bool                     # some member still in effect at the sheet's last word
+    observed_through: PartialDate | None  # "in effect as of June 1, 2018"
+    evidence: Coded
+
+
+def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Termination:
+    """Q14: exit dates per member; 'still in effect' leaves exit empty (ATOP's 0/0/0)."""
+    lines = _dated_lines(answer)
+    opening = answer.text.strip()
+    all_in_effect = bool(re.match(r"^\W*(still\s+)?in\s+(effect|force)\b", opening, re.IGNORECASE))
+    general: tuple[PartialDate, int, str] | None = None
+    as_of: PartialDate | None = None
+    for number, line, dates in lines:
+        if not dates:
+            continue
+        if _AS_OF.search(line) and _IN_EFFECT.search(line):
+            as_of = max(as_of, dates[0].date) if as_of else dates[0].date
+            continue
+        if _AS_OF.search(line):
+            continue  # citation dates ("accessed on …") say nothing about the alliance
+        named = refs_in(line, members)
+        if named:
+            for code in named:
+                member = next(m for m in members if m.code == code)
+                if _IN_EFFECT.search(line) and not re.search(r"withdr|left|terminat|denounc|exit|until", line, re.I):
+                    continue
+                member.exit = dates[-1].date if len(dates) > 1 and re.search(r"until|through", line, re.I) else dates[0].date
+                member.exit_evidence = Coded(None, 14, number, number, line.strip())
+        elif general is None and not all_in_effect:
+            general = (dates[0].date, number, line.strip())
+    for member in members:
+        if member.exit is None and general is not None:
+            member.exit = general[0]
+            member.exit_evidence = Coded(None, 14, general[1], general[1], general[2])
+        if member.exit is not None and member.entry is not None and member.exit.latest() < member.entry.earliest():
+            line = member.exit_evidence.first_line if member.exit_evidence else answer.first_line
+            raise SheetError(file, f"member {member.code} exits ({member.exit}) before it enters ({member.entry})",
+                             14, line)
+    in_effect = any(m.exit is None for m in members)
+    if not in_effect and not general and not any(m.exit_evidence for m in members):
+        in_effect = True
+    return Termination(in_effect, as_of, Coded.of(int(in_effect), answer))
+
+
+OBLIGATION_PATTERNS = {
+    "defense": r"\bdefen[cs]\w*",
+    "offense": r"\boffen[cs]\w*",
+    "neutral": r"\bneutral\w*",
+    "nonagg": r"\bnon[\s-]?aggress\w*",
+    "consul": r"\bconsult\w*",
+}
+_QUALIFIER = re.compile(r"\(([^)]*)\)|\b(?:obligation|promise)s?\s+of\s+([^.;]*)|\bby\s+([^.;]*)\s+only",
+                        re.IGNORECASE)
+
+
+def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
+    """Q16: DEFENSE, OFFENSE, NEUTRAL, NONAGG, CONSUL per member (codebook 2.33).
+
+    An alliance type applies to every member unless its line names the members it binds
+    ("Defense pact (obligation of the United States only)"), which is how asymmetric
+    obligations reach the member-level file.
+    """
+    for member in members:
+        for variable in OBLIGATION_PATTERNS:
+            member.obligations[variable] = Coded(0, 16, answer.first_line, answer.last_line,
+                                                 "type not listed in Q16")
+    segments: list[tuple[int, str]] = []
+    for number, line in answer.lines:
+        clean = _URL.sub(" ", line).strip()
+        if not clean:
+            continue
+        for part in re.split(r";|(?<=\.)\s+(?=[A-Z])", clean):
+            if part.strip():
+                segments.append((number, part.strip()))
+    for number, segment in segments:
+        types = [v for v, p in OBLIGATION_PATTERNS.items() if re.search(p, segment, re.IGNORECASE)]
+        if not types:
+            continue
+        bound = []
+        for q in _QUALIFIER.finditer(segment):
+            bound += refs_in(next(g for g in q.groups() if g), members)
+        targets = [m for m in members if not bound or m.code in bound]
+        for member in targets:
+            for variable in types:
+                member.obligations[variable] = Coded(1, 16, number, number, segment)

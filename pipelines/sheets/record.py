@@ -1,0 +1,160 @@
+"""One coded sheet: ATOP's alliance- and member-level variables, with the evidence for each.
+
+`load_sheets` is the batch entry point: every sheet either becomes a `CodedSheet` or a
+quarantine record naming the file, question and line; one bad sheet never stops the batch.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .code import ALLIANCE_RULES, MEMBER_RULES, notice_months, renewals
+from .dates import PartialDate
+from .errors import SheetError
+from .evidence import Coded, yes_no
+from .members import (SheetMember, Termination, code_atopid, code_entry_dates, code_exit_dates,
+                      code_members, code_obligations)
+from .read import SHEET_SUFFIXES, read_sheet_text
+from .split import SplitSheet, split_sheet
+
+OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
+
+
+@dataclass
+class CodedSheet:
+    file: str
+    atopid: int
+    phase: int
+    members: list[SheetMember]
+    termination: Termination
+    alliance: dict[str, Coded]
+    member_level: dict[str, Coded]
+    notice_months: Coded
+    renewals: Coded
+    evidence: list[dict] = field(default_factory=list)
+
+    @property
+    def begin(self) -> PartialDate:
+        return min(m.entry for m in self.members)
+
+    @property
+    def end(self) -> PartialDate | None:
+        if self.termination.in_effect:
+            return None
+        return max(m.exit for m in self.members if m.exit is not None)
+
+    def value(self, name: str) -> int | None:
+        return self.alliance[name].value
+
+
+def code_asymm(sheet: SplitSheet, members: list[SheetMember]) -> Coded:
+    """ASYMM: 1 if obligations vary among members (Q24 'No', or Q16 binds only some members)."""
+    answer = sheet[24]
+    said = yes_no(answer.text)
+    profiles = {tuple(m.obligations[o].value for o in OBLIGATIONS) for m in members}
+    if len(profiles) > 1:
+        return Coded.of(1, sheet[16], "Q16 obligations differ among members")
+    if said is None:
+        return Coded.of(None, answer)
+    return Coded.of(1 - said, answer)
+
+
+def code_conditio(sheet: SplitSheet) -> Coded:
+    """CONDITIO: 1 if any primary obligation is conditional (Q19, Q20, Q22); summary dummy."""
+    q19, q22 = sheet[19], sheet[22]
+    contingent, other_limits = yes_no(q19.text), yes_no(q22.text)
+    if contingent == 1 or other_limits == 1:
+        return Coded.of(1, q19 if contingent == 1 else q22)
+    if contingent is None:
+        return Coded.of(None, q19)
+    return Coded.of(0, q19)
+
+
+def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedSheet:
+    file = split.file
+    atopid, phase = code_atopid(split[1], file)
+    members = code_members(split[4], file, known_codes)
+    code_entry_dates(split[3], members, file)
+    termination = code_exit_dates(split[14], members, file)
+    code_obligations(split[16], members)
+
+    alliance = {name: func(split) for name, func in ALLIANCE_RULES.items()}
+    member_level = {name: func(split) for name, func in MEMBER_RULES.items()}
+    member_level["conditio"] = code_conditio(split)
+    alliance["asymm"] = code_asymm(split, members)
+    coded = CodedSheet(file, atopid.value, phase.value, members, termination, alliance, member_level,
+                       notice_months(split), renewals(split))
+    coded.evidence = _evidence_rows(coded, atopid, phase)
+    return coded
+
+
+def _evidence_rows(sheet: CodedSheet, atopid: Coded, phase: Coded) -> list[dict]:
+    rows = []
+
+    def add(variable: str, coded: Coded, member: int | None = None) -> None:
+        rows.append({"atopid": sheet.atopid, "phase": sheet.phase, "member": member, "variable": variable,
+                     "value": coded.value, "question": coded.question, "first_line": coded.first_line,
+                     "last_line": coded.last_line, "phrase": coded.phrase, "file": sheet.file})
+
+    add("atopid", atopid)
+    add("phase", phase)
+    for name, coded in {**sheet.alliance, **sheet.member_level}.items():
+        add(name, coded)
+    add("notice_months", sheet.notice_months)
+    add("renewals", sheet.renewals)
+    add("ineffect", sheet.termination.evidence)
+    for member in sheet.members:
+        if member.entry_evidence:
+            add("entry", Coded(None, 3, member.entry_evidence.first_line, member.entry_evidence.last_line,
+                               f"{member.entry}: {member.entry_evidence.phrase}"), member.code)
+        if member.exit_evidence:
+            add("exit", Coded(None, 14, member.exit_evidence.first_line, member.exit_evidence.last_line,
+                              f"{member.exit}: {member.exit_evidence.phrase}"), member.code)
+        for name, coded in member.obligations.items():
+            add(name, coded, member.code)
+    return rows
+
+
+def parse_sheet_file(path: Path, known_codes: set[int] | None = None) -> CodedSheet:
+    text = read_sheet_text(path)
+    return code_sheet(split_sheet(text, path.name), known_codes)
+
+
+@dataclass
+class SheetBatch:
+    sheets: list[CodedSheet]
+    quarantine: list[dict]
+
+
+def load_sheets(directory: Path, known_codes: set[int] | None = None) -> SheetBatch:
+    """Parse every sheet in a folder; bad sheets are quarantined with their reason."""
+    sheets: list[CodedSheet] = []
+    quarantine: list[dict] = []
+    paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")) \
+        if directory.is_dir() else []
+    for path in paths:
+        if path.suffix.lower() not in SHEET_SUFFIXES:
+            continue
+        try:
+            sheets.append(parse_sheet_file(path, known_codes))
+        except SheetError as err:
+            quarantine.append(err.as_record())
+        except Exception as err:  # a parser bug must not take the batch down; it is reported instead
+            quarantine.append({"file": path.name, "question": None, "line": None,
+                               "reason": f"internal error while parsing: {type(err).__name__}: {err}"})
+    by_key: dict[tuple[int, int], list[CodedSheet]] = {}
+    for sheet in sheets:
+        by_key.setdefault((sheet.atopid, sheet.phase), []).append(sheet)
+    kept = []
+    for (atopid, phase), group in sorted(by_key.items()):
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        files = ", ".join(s.file for s in group)
+        for sheet in group:
+            line = sheet.evidence[0]["first_line"]
+            quarantine.append({"file": sheet.file, "question": 1, "line": line,
+                               "reason": f"ATOP id {atopid} phase {phase} is claimed by several sheets: {files}"})
+    quarantine.sort(key=lambda q: (q["file"], q["reason"]))
+    return SheetBatch(kept, quarantine)
