@@ -6,6 +6,7 @@ suites are loaded into an ephemeral context each run: a file context rewrites su
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,12 @@ import pandas as pd
 from ..config import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def expectations_dir() -> Path:
+    """ATOP_EXPECTATIONS_DIR overrides the suites folder (tests break a suite on purpose)."""
+    override = os.environ.get("ATOP_EXPECTATIONS_DIR")
+    return Path(override) if override else EXPECTATIONS_DIR
 MAX_OFFENDING_ROWS = 20
 
 
@@ -49,8 +56,8 @@ class SuiteReport:
         return "; ".join(f.describe() for f in self.failures)
 
 
-def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict:
-    path = directory / f"{table}.json"
+def load_suite(table: str, directory: Path | None = None) -> dict:
+    path = (directory or expectations_dir()) / f"{table}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -82,7 +89,7 @@ def _context():
     return context
 
 
-def validate(table: str, frame: pd.DataFrame, directory: Path = EXPECTATIONS_DIR) -> SuiteReport:
+def validate(table: str, frame: pd.DataFrame, directory: Path | None = None) -> SuiteReport:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
