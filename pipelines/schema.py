@@ -16,12 +16,12 @@ import pyarrow as pa
 
 from .tables.members import ALLIANCE_COLUMNS, MEMBER_COLUMNS
 
-_WIDE_CODES = {"atopid", "member", "cowid", "cow4id", "yrent", "yrexit", "year", "begyr", "endyr", "length",
+_WIDE_CODES = {"atopid", "member", "cowid", "cow4id", "cowwar", "yrent", "yrexit", "year", "begyr", "endyr", "length",
                "renewlgt", "statthr1", "statthr2", "state", "statea", "stateb", "mem1", "mem2", "term_number",
                "question", "first_line", "last_line", "number", "bilatno", "multino"}
-_DATES = {"observed_through", "projected_through", "start", "end", "notice_deadline", "as_of"}
+_DATES = {"observed_through", "projected_through", "start", "end", "notice_deadline", "as_of", "next_event_date"}
 _STRINGS = {"origin", "members", "kind", "basis", "status", "reason", "phrase", "file", "variable",
-            "system_basis", "table", "expectation", "detail", "sheet_value_source"}
+            "system_basis", "table", "expectation", "detail", "sheet_value_source", "next_event"}
 _BOOLS = {"dates_exact", "agree"}
 
 _OWN_DESCRIPTIONS = {
@@ -60,6 +60,9 @@ _OWN_DESCRIPTIONS = {
                     "system at the end of 2016 is carried forward.",
     "sheet_value": "Value coded from the sheet.", "release_value": "Value in the ATOP 5.1 release.",
     "agree": "Sheet and release agree (both NA counts as agreement).",
+    "next_event": "notice_deadline (still ahead) or term_end: the next moment a member can leave lawfully.",
+    "next_event_date": "Date of the next event.", "months_until": "Months from the as-of date to the next event.",
+    "dyad": "Smaller COW code * 1000 + larger COW code.",
 }
 
 
@@ -86,6 +89,8 @@ def arrow_type(name: str) -> pa.DataType:
         return pa.bool_()
     if name in ("ddyad", "dyad", "value", "sheet_value", "release_value"):
         return pa.int32()
+    if name == "months_until":
+        return pa.float32()
     if name in _WIDE_CODES or (name.startswith("atopid")):
         return pa.int16()
     return pa.int8()
@@ -130,9 +135,13 @@ class Table:
                 series = pd.to_datetime(series)
                 arrays.append(pa.array(series.dt.date.where(series.notna(), None), type=column.type))
             elif pa.types.is_string(column.type):
-                arrays.append(pa.array(series.astype("object").where(series.notna(), None), type=column.type))
+                arrays.append(pa.array(series.astype("string"), type=column.type, from_pandas=True))
+            elif pa.types.is_boolean(column.type):
+                arrays.append(pa.array(series.astype("boolean"), type=column.type, from_pandas=True))
             else:
-                arrays.append(pa.array(series.astype("object").where(series.notna(), None).tolist(), type=column.type))
+                # nullable pandas integers carry their mask into Arrow; the cast to the schema's
+                # narrow type is checked, so an out-of-range code fails loudly instead of wrapping
+                arrays.append(pa.array(series, from_pandas=True).cast(column.type))
         return pa.Table.from_arrays(arrays, schema=self.arrow_schema())
 
 
@@ -144,12 +153,15 @@ def _table(name: str, description: str, key: tuple[str, ...], columns: list[str]
 
 
 _ATOPIDS = [f"atopid{i}" for i in range(1, 10)]
+# ATOP 5.1's state-year file carries atopid1..atopid59 (the most alliances one state had in a year)
+STATE_YEAR_ATOPIDS = [f"atopid{i}" for i in range(1, 60)]
 _DYAD_ALLIANCE = ["atopally", "defense", "offense", "neutral", "nonagg", "consul", "shareob", "transyr",
                   "bilatno", "multino", "number", "asymm", *_ATOPIDS]
 
 TABLES: dict[str, Table] = {t.name: t for t in [
     _table("members", "ATOP member level: one row per alliance member and phase.",
-           ("atopid", "phase", "member"), MEMBER_COLUMNS + ["origin", "observed_through", "projected_through"],
+           # a state can leave and rejoin within one phase (Egypt in the Arab League pacts), hence yrent
+           ("atopid", "phase", "member", "yrent"), MEMBER_COLUMNS + ["origin", "observed_through", "projected_through"],
            {"yrent", "yrexit", "moexit", "origin", "observed_through"}),
     _table("alliances", "ATOP alliance level: one row per alliance.", ("atopid",), ALLIANCE_COLUMNS,
            {"begyr", "origin", "members"}),
@@ -160,6 +172,24 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     _table("dyad_years_directed", "ATOP directed dyad-years: state A's obligations toward state B in each "
            "year both were members of a shared alliance.", ("statea", "stateb", "year"),
            ["statea", "stateb", "year", "ddyad", *_DYAD_ALLIANCE, "basis"], {"ddyad", "atopally", "basis"}),
+    _table("dyad_years", "ATOP (undirected) dyad-years: mem1 < mem2; an obligation is 1 if either state has "
+           "it toward the other.", ("mem1", "mem2", "year"),
+           ["dyad", "mem1", "mem2", "year", *_DYAD_ALLIANCE, "basis"], {"dyad", "atopally", "basis"}),
+    _table("state_years", "ATOP state-years: each state in each year it is a member of any alliance.",
+           ("state", "year"), ["state", "year", "atopally", "defense", "offense", "neutral", "nonagg", "consul",
+                               "number", "transyr", *STATE_YEAR_ATOPIDS, "basis"], {"atopally", "number", "basis"}),
+    _table("all_dyad_years", "Every directed pair of COW system members in every year both were members on a "
+           "common day, with the alliance columns: 0 = no alliance, NA = beyond the alliance data's coverage.",
+           ("statea", "stateb", "year"), ["statea", "stateb", "year", "ddyad", "system_basis", *_DYAD_ALLIANCE,
+                                          "basis"], {"ddyad", "system_basis"}),
+    _table("renewal_watch", "Alliance terms in force at the as-of date whose notice deadline or term end "
+           "falls within 24 months after it.", ("atopid", "phase", "term_number"),
+           ["atopid", "phase", "term_number", "kind", "start", "end", "notice_deadline", "next_event",
+            "next_event_date", "months_until", "members", "origin", "status"],
+           {"next_event", "next_event_date", "months_until"}),
+    _table("coding_agreement", "Sheet coding vs the ATOP 5.1 release for the same alliance, member and "
+           "variable.", ("atopid", "phase", "member", "variable"),
+           ["atopid", "phase", "member", "variable", "sheet_value", "release_value", "agree"], {"agree"}),
     _table("coding_evidence", "Why each coded value is what it is: question, lines and phrase on the sheet.",
            ("atopid", "phase", "variable", "member"),
            ["atopid", "phase", "member", "variable", "value", "question", "first_line", "last_line", "phrase", "file"],

@@ -81,3 +81,27 @@ def _shared_in_year(directed: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     ok = ((a["lo"] <= a["year"]) & (a["year"] <= a["hi"])).fillna(False).to_numpy() & \
          ((b["lo"] <= b["year"]) & (b["year"] <= b["hi"])).fillna(False).to_numpy()
     return pd.Series(ok, index=directed.index)
+
+
+def undirected_checks(dyads: pd.DataFrame) -> pd.DataFrame:
+    out = dyads.copy()
+    out["check_mem1_below_mem2"] = out["mem1"] < out["mem2"]
+    out["check_dyad_matches"] = out["dyad"].astype("int64") == out["mem1"].astype("int64") * 1000 + out["mem2"].astype("int64")
+    return out
+
+
+def state_year_checks(state_years: pd.DataFrame, coverage_year: int) -> pd.DataFrame:
+    out = state_years.copy()
+    listed = out[[c for c in out.columns if c.startswith("atopid")]].notna().sum(axis=1)
+    out["check_number_counts_atopids"] = listed == out["number"]
+    out["check_observed_within_coverage"] = (out["basis"] == "projected") | (out["year"] <= coverage_year)
+    return out
+
+
+def all_dyad_checks(panel: pd.DataFrame, coverage_year: int) -> pd.DataFrame:
+    """Missing is not zero: past the alliance data's coverage a non-allied pair is NA, never 0."""
+    out = panel.copy()
+    beyond = out["year"] > coverage_year
+    out["check_no_zero_beyond_coverage"] = ~beyond | out["atopally"].isna() | (out["atopally"] == 1)
+    out["check_zero_or_one_within_coverage"] = beyond | out["atopally"].isin([0, 1])
+    return out

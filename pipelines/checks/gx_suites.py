@@ -38,6 +38,20 @@ class Failure:
         return f"table {self.table}: expectation {self.expectation}{where} failed{count}"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One evaluated expectation, kept for the published validation pages (JSON-safe values only)."""
+    expectation: str
+    kwargs: dict
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    missing_count: int | None = None
+    observed_value: object = None
+    exception: str | None = None
+
+
 @dataclass
 class SuiteReport:
     table: str
@@ -45,6 +59,8 @@ class SuiteReport:
     evaluated: int
     failures: list[Failure]
     row_count: int
+    # every expectation in suite order; defaulted so reports built without it still work
+    outcomes: list[Outcome] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -105,6 +121,7 @@ def validate(table: str, frame: pd.DataFrame, directory: Path | None = None) -> 
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     failures = []
+    outcomes = [_outcome(outcome) for outcome in result.results]
     for outcome in result.results:
         if outcome.success:
             continue
@@ -118,4 +135,26 @@ def validate(table: str, frame: pd.DataFrame, directory: Path | None = None) -> 
                                       .to_json(orient="records", date_format="iso")),
             unexpected_count=(outcome.result or {}).get("unexpected_count"),
         ))
-    return SuiteReport(table, spec["name"], len(result.results), failures, len(frame))
+    return SuiteReport(table, spec["name"], len(result.results), failures, len(frame), outcomes)
+
+
+def _json_safe(value):
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def _outcome(outcome) -> Outcome:
+    config = outcome.expectation_config
+    result = outcome.result or {}
+    info = outcome.exception_info or {}
+    # GX gives one exception record, or one per metric keyed by metric id
+    records = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(r.get("exception_message")) for r in records if r.get("raised_exception")]
+    # batch_id names the throwaway datasource, not anything about the table
+    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    return Outcome(
+        expectation=config.type, kwargs=_json_safe(kwargs), success=bool(outcome.success),
+        element_count=result.get("element_count"), unexpected_count=result.get("unexpected_count"),
+        unexpected_percent=result.get("unexpected_percent"), missing_count=result.get("missing_count"),
+        observed_value=_json_safe(result.get("observed_value")),
+        exception="; ".join(messages) or None,
+    )

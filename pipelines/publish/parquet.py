@@ -3,13 +3,20 @@
 Every table is first written into a staging folder beside the outputs, then moved into place
 with os.replace (atomic on one filesystem). A run that fails or is killed before the moves
 leaves the previous outputs exactly as they were; a reader never sees a half-written file.
+
+A run killed while staging leaves its hidden `.staging-<host>-<pid>-*` folder behind; the next
+publish removes such folders once their process is gone (same host only: a pid means nothing
+elsewhere, and the folder of a run still writing must not be pulled from under it).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -37,11 +44,54 @@ def write_parquet(arrow: pa.Table, path: Path) -> None:
                    data_page_version="2.0", store_schema=True)
 
 
+_STAGING = re.compile(r"^\.staging-(?P<host>.+)-(?P<pid>\d+)-[a-z0-9_]+$")
+
+
+def _host() -> str:
+    # '-' separates the fields of the folder name; keep the host part free of it
+    return socket.gethostname().replace("-", "_") or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_staging(output_dir: Path) -> list[Path]:
+    """Delete staging folders left by runs of this host that were killed mid-publication."""
+    removed = []
+    for path in sorted(output_dir.glob(".staging-*")):
+        match = _STAGING.match(path.name)
+        if not path.is_dir() or not match or match["host"] != _host() or _alive(int(match["pid"])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _test_pause_after_first_file(path: Path) -> None:
+    """TEST HOOK for tests/test_publish.py (kill during publication); inert unless the variable is set.
+
+    Announces the staged file on stdout and sleeps, so the test can SIGKILL the run at a known point
+    between staging and the moves into place.
+    """
+    seconds = os.environ.get("ATOP_TEST_PAUSE_AFTER_FIRST_FILE")
+    if seconds:
+        print(f"ATOP_TEST_STAGED {path}", flush=True)
+        time.sleep(float(seconds))
+
+
 def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[str, bytes], output_dir: Path,
             run_metadata: dict, exporters: list | None = None) -> list[Path]:
     """Write every table (and extra files such as quarantine.json) into output_dir atomically."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output_dir))
+    remove_stale_staging(output_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{_host()}-{os.getpid()}-", dir=output_dir))
     try:
         staged: list[Path] = []
         for name, (table, frame) in sorted(outputs.items()):
@@ -49,6 +99,8 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
             path = staging / f"{name}.parquet"
             write_parquet(arrow, path)
             staged.append(path)
+            if len(staged) == 1:
+                _test_pause_after_first_file(path)
             for exporter in exporters or []:
                 staged += exporter(table, frame, arrow, staging, run_metadata)
         for name, data in sorted(extra_files.items()):

@@ -63,7 +63,8 @@ def estmode(sheet: SplitSheet) -> Coded:
         return Coded.of(None, answer)
     return _first_match(answer, [
         (r"executive agreement|diplomatic notes?|exchange of (notes|letters)|declaration|joint statement"
-         r"|not require ratification|no ratification|verbal|oral", 0),
+         r"|not (require|requiring|submitted for|subject to) ratification|no ratification|without ratification"
+         r"|verbal|oral", 0),
         (r"\btreaty\b|\bratif", 1),
         (r"\bagreement\b|protocol|convention|pact\b", 0),
     ], None)
@@ -107,8 +108,9 @@ def secrart(sheet: SplitSheet) -> Coded:
 def proadd(sheet: SplitSheet) -> Coded:
     """PROADD: 0 no mention of new members, 1 unspecified means, 2 unanimity, 3 other procedure (Q8)."""
     return _yes_then(sheet[8], [
+        (r"no (specific )?procedure|not specified|unspecified", 1),
         (r"unanim|all (the )?(contracting )?parties (must )?(agree|consent)|consent of all", 2),
-        (r"invit|procedure|majority|deposit|instrument of accession|approv|consent", 3),
+        (r"invit|procedure|majority|approv|consent", 3),
     ], 1)
 
 
@@ -116,16 +118,17 @@ def proadd(sheet: SplitSheet) -> Coded:
 def futmem(sheet: SplitSheet) -> Coded:
     """FUTMEM: 0 none, 1 specific states named, 2 states with characteristics, 3 any state (Q9)."""
     return _yes_then(sheet[9], [
-        (r"any (other )?state|all states|open to (all|any)", 3),
-        (r"\b(arab|european|american|african|asian|non-communist|islamic|neighbo\w+|other)\s+(states|countries)"
-         r"|states (which|that|sharing)", 2),
+        (r"\b(arab|european|american|african|asian|latin|balkan|malagasy|non-communist|communist|socialist|islamic"
+         r"|muslim|neighbo\w+)(\s+and\s+\w+)?\s+(states?|countr(y|ies)|nations?)|states? (which|that|sharing)"
+         r"|member states of", 2),
+        (r"any (other |interested )?(state|country|nation)|all states|open to (all|any|other)|irrespective of", 3),
     ], 1)
 
 
 _INDEFINITE = (r"indefinite|unlimited|no (fixed|specified|time) (term|limit)|perpetu|until (one of|either|a|any)"
                r"\s+(of the\s+)?(part\w+|member\w*|signator\w+)\s+(\w+\s+)?(denounc|withdr|notif|give)")
-_CONDITION = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation)|for the duration of"
-              r"|as long as|until (peace|victory)")
+_CONDITION = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation|restoration)|for the duration of"
+              r"|as long as|until (peace|victory)|until in the opinion|expire whenever|until such")
 
 
 @rule("speclgth")
@@ -140,7 +143,7 @@ def speclgth(sheet: SplitSheet) -> Coded:
     durations = find_durations(answer.text)
     if durations:
         return Coded.of(1, answer, mentions(answer.text, re.escape(durations[0].phrase)))
-    return _first_match(answer, [(_CONDITION, 2), (_INDEFINITE, 3)], None)
+    return _first_match(answer, [(_CONDITION, 2), (_INDEFINITE, 3)], None)  # a condition also states no term
 
 
 @rule("length")
@@ -163,19 +166,45 @@ def renounce(sheet: SplitSheet) -> Coded:
     return _yes_then(sheet[11], [
         (r"prohibit|may not (be )?renounc|cannot (be )?renounc", 4),
         (r"aggress|attack|violat|breach", 2),
-        (r"after\s+(the\s+)?(first\s+)?\w+\s*(\(\d+\)\s*)?(years?|months?)|after a period", 3),
+        # after a set time in force, not "after … years from the notice" (that is notice, code 1)
+        (r"after (the )?(\w+ )?(has been in force|been in force|first|initial)\b.{0,40}?\b(years?|months?)\b"
+         r"|after a period", 3),
         (r"notice|notif|denounc|withdraw|any time", 1),
     ], 1)
 
 
-_AUTOMATIC = r"automatic|tacit|unless .{0,80}(notice|notif|denounc)|deemed (to be )?(renewed|extended)"
+_AUTOMATIC = (r"automatic|tacit|(deemed|regarded|considered) (to be |as )?(renewed|extended)|subsequent extension"
+              r"|(unless|not|neither|no)\b.{0,200}?(denounc|denunc|notice|notif|terminat).{0,160}?"
+              r"(remain|continue|extended|prolong|renewed|in force)"
+              r"|(remain|continue)s? in force .{0,80}(not|unless).{0,40}(denounc|notice)")
+_ACTIVE = r"by (mutual )?(agreement|consent)|renewed by (a )?(new|protocol)|negotiat|may be (renewed|extended)"
 
 
 @rule("proren")
 def proren(sheet: SplitSheet) -> Coded:
     """PROREN: 0 renewal not mentioned, 1 must be actively renewed, 2 renewed automatically
     unless notice of non-renewal is given (Q12)."""
-    return _yes_then(sheet[12], [(_AUTOMATIC, 2)], 1)
+    return _yes_then(sheet[12], [(_AUTOMATIC, 2), (_ACTIVE, 1)], 1)
+
+
+# a duration is a renewal term when a renewal word leads into it ("for another 5 years",
+# "successive periods of five years", "six more years"); the notice period ("one year before")
+# and the initial term ("the twenty-year period") are not
+_RENEWAL_CUE = re.compile(r"(another|further|next|successive|additional|subsequent|each|periods? of|same duration of"
+                          r"|renewed for|extended for|prolonged for|in force for)\W+(\w+\W+){0,3}$", re.I)
+_NOTICE_AFTER = re.compile(r"^\W*(before|prior|in advance|notice|ahead)", re.I)
+
+
+def renewal_durations(text: str) -> list:
+    flat = " ".join(text.split())
+    out = []
+    for found in find_durations(flat):
+        if _NOTICE_AFTER.match(flat[found.end:found.end + 20]):
+            continue
+        if _RENEWAL_CUE.search(flat[max(0, found.start - 40):found.start]) or re.match(
+                r"^\W*more\b", flat[found.end:found.end + 8]):
+            out.append(found)
+    return out
 
 
 @rule("renewlgt")
@@ -188,25 +217,22 @@ def renewlgt(sheet: SplitSheet) -> Coded:
         return Coded.of(None, answer)
     if kind.value == 0:
         return Coded.of(0, answer)
-    text = re.sub(r"(no later than|not later than|at least|before|prior|notice of)\s+[^.;]{0,40}", " ", answer.text,
-                  flags=re.I)
-    durations = find_durations(text)
+    durations = renewal_durations(answer.text)
     if not durations:
         return Coded.of(0, answer, "renewal term not specified")
-    return Coded.of(durations[0].months, answer, mentions(answer.text, re.escape(durations[0].phrase)))
+    return Coded.of(durations[0].months, answer, durations[0].phrase)
 
 
 def notice_months(sheet: SplitSheet) -> Coded:
     """The notice period before a term's end (Q12, else Q10/Q11); None when the sheet names none."""
-    pattern = re.compile(r"(?:no later than|not later than|at least|notice of|notice\s+(?:given\s+)?)\s*"
-                         r"(?P<span>[^.;]{0,30}?(?:years?|months?))(?:\s+(?:before|prior|in advance))?", re.I)
     for question in (12, 10, 11):
         answer = sheet[question]
-        m = pattern.search(" ".join(answer.text.split()))
-        if m:
-            found = find_durations(m.group("span"))
-            if found:
-                return Coded.of(found[0].months, answer, m.group())
+        flat = " ".join(answer.text.split())
+        for found in find_durations(flat):
+            after = flat[found.end:found.end + 20]
+            before = flat[max(0, found.start - 25):found.start]
+            if _NOTICE_AFTER.match(after) or re.search(r"notice of\W*$|notice\W*$", before, re.I):
+                return Coded.of(found.months, answer, found.phrase)
     return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 
 
@@ -237,11 +263,15 @@ def term(sheet: SplitSheet) -> Coded:
         q14 = sheet[14]
         if re.match(r"^\W*(still\s+)?in\s+(effect|force)", q14.text, re.I) or not text.strip():
             return Coded.of(0, answer if text.strip() else q14)
+    # TERM is the final reason the alliance ended: a member's loss of independence only censors it
+    # when nothing else (violation, renegotiation, fulfilment) ended it
     return _first_match(answer, [
+        (r"violat|abrogat|invad|invasion|attack|broke|denounc|repudiat|breach|war between", 2),
+        (r"replac|supersed|renegotiat|negotiat\w* (a |the )?(new|charter)|new (treaty|agreement|alliance|phase)"
+         r"|succeeded by", 3),
+        (r"expir|not renew|did not renew|term (ended|completed)|fulfil|accomplish|end of the war|dissolv|lapsed"
+         r"|defeat|armistice", 1),
         (r"lost (its |their )?independence|annex|occupied|absorbed|ceased to exist as", 0),
-        (r"violat|abrogat|invad|attack|broke|denounc|repudiat|breach|war between", 2),
-        (r"replac|supersed|renegotiat|new (treaty|agreement|alliance)|succeeded by", 3),
-        (r"expir|not renewed|term (ended|completed)|fulfil|accomplish|end of the war|dissolv|lapsed", 1),
     ], None)
 
 
@@ -383,9 +413,13 @@ def organ1(sheet: SplitSheet) -> Coded:
     """ORGAN1: 0 none, 1 regular meetings of officials, 2 named body with scheduled meetings,
     3 organization with a permanent bureaucracy (Q35)."""
     return _yes_then(sheet[35], [
-        (r"permanent (secretariat|bureaucra|staff|headquarters)|secretariat|secretary[- ]general", 3),
-        (r"commission|council|committee|board|organization", 2),
-        (r"meet|session|conference|consultations? (held|every|annual)", 1),
+        (r"permanent (international )?(secretariat|bureaucra|staff|headquarters)|secretariat|secretary[- ]general", 3),
+        # a named body counts as an organization only with meetings on a schedule
+        (r"(establish|set up|creat|constitut)\w*\b.{0,80}?(commission|council|committee|board|organi[sz]ation)"
+         r"|(commission|council|committee|board|organi[sz]ation)\b.{0,40}(shall|will) be (set up|established|created)"
+         r"|(commission|council|committee|board|organi[sz]ation)\b.{0,120}(regular|annual|every|periodic|twice"
+         r"|once a)", 2),
+        (r"meet|session|conference|consultations? (held|every|annual)|convoked|council|committee|commission", 1),
     ], 1)
 
 
@@ -394,7 +428,8 @@ def base(sheet: SplitSheet) -> Coded:
     """BASE: 0 none, 1 joint placements on neutral territory, 2 reciprocal stationing or use of
     facilities, 3 non-reciprocal stationing (Q36)."""
     return _yes_then(sheet[36], [
-        (r"neutral territory|third (state|country)'?s? territory", 1),
+        (r"neutral territory|third (state|country)'?s? territory|not a member|non-member", 1),
+        (r"not reciproc|non-?reciproc|unilateral|one-sided", 3),
         (r"reciproc|each (party|other)|all members|mutual", 2),
     ], 3)
 
@@ -449,7 +484,9 @@ def refothio(sheet: SplitSheet) -> Coded:
     said = yes_no(answer.text)
     if said in (None, 0):
         return Coded.of(said, answer)
-    text = re.sub(r"United Nations|League of Nations|UN Charter|\bU\.?N\.?\b", " ", " ".join(answer.text.split()))
+    # UN organs are the UN for this variable
+    text = re.sub(r"United Nations|League of Nations|UN Charter|\bU\.?N\.?\b|Security Council|General Assembly"
+                  r"|Economic and Social Council|Trusteeship Council", " ", " ".join(answer.text.split()))
     alliances_named = " ".join(sheet[48].text.split())
     for m in re.finditer(r"((?:[A-Z][a-z]+\s+){1,5}(?:Organi[sz]ation|Union|Community|Council|Bank|Fund|Court))"
                          r"(?:\s*\((\w+)\))?", text):
@@ -467,7 +504,8 @@ def natrefal(sheet: SplitSheet) -> Coded:
     return _yes_then(sheet[48], [
         (r"threat|directed against|aggress", 2),
         (r"notif|inform", 3),
-        (r"conform|consistent|not (affect|contradict|prejudice)|obligations under|support|praise|compatib", 1),
+        (r"conform|consistent|not (affect|contradict|prejudice)|obligations under|support|praise|compatib"
+         r"|provisions of|proceed\w* from|based on|in accordance with", 1),
     ], 9)
 
 
@@ -516,8 +554,9 @@ def agprois(sheet: SplitSheet) -> Coded:
     said = yes_no(answer.text)
     if said in (None, 0):
         return Coded.of(said, answer)
-    kinds = [(r"territor|border|frontier|boundar", 1), (r"econom|trade|commerc|financ", 2),
-             (r"military|defen[cs]e|arms", 3)]
+    kinds = [(r"territorial|border|frontier|boundar", 1), (r"econom|trade|commerc|financ", 2),
+             (r"military|defen[cs]e|arms|deploy|forces|troops|security system", 3),
+             (r"cultur|scien|educat|legal|consular|transport", 4)]
     found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
     if len(found) > 1:
         return Coded.of(5, answer)
@@ -542,9 +581,10 @@ def interv(sheet: SplitSheet) -> Coded:
     """INTERV: 0 none, 1 mutual non-intervention, 2 mutual promise to intervene, 3 one-sided
     right to intervene, 4 non-intervention promised by some members only (Q56)."""
     return _yes_then(sheet[56], [
+        (r"not reciproc|non-?reciproc|unilateral|one-sided|(one|either) (party|state) (may|can) intervene"
+         r"|right to intervene", 3),
         (r"non-?\s?(interference|intervention)|not (to )?(interfere|intervene)", 1),
-        (r"(one|either) (party|state) (may|can) intervene|right to intervene", 3),
-        (r"intervene|suppress|rebel|restore order", 2),
+        (r"intervene|suppress|put down|rebel|riots|restore order", 2),
     ], 1)
 
 

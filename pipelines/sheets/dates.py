@@ -68,8 +68,26 @@ def _valid(year: int, month: int | None, day: int | None) -> bool:
     return True
 
 
+_OCR_FIXES = (
+    (re.compile(r"\b0(?=[a-z]{2,})"), "O"),            # "0ctober"
+    (re.compile(r"(?<=\d)[lI]|[lI](?=\d{2,})"), "1"),  # "l879", "19l2"
+    (re.compile(r"(?<=\d)O|O(?=\d)"), "0"),            # "19O2"
+    (re.compile(r"(?<=[A-Za-z])0(?=\W|$)"), "o"),       # "N0."
+    (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),          # "Neutra1ity"
+    (re.compile(r"\bycar"), "year"),                     # c for e
+)
+
+
+def undo_ocr(text: str) -> str:
+    """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
+    for pattern, replacement in _OCR_FIXES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every date in the text, most specific reading first where readings overlap, in text order."""
+    text = undo_ocr(text)
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
@@ -98,7 +116,8 @@ NUMBER_WORDS = {
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?)"
            r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
-_DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?P<unit>years?|months?|yrs?\.?)(?![a-z])", re.IGNORECASE)
+_DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
+                       re.IGNORECASE)
 
 
 def parse_number(token: str) -> float | None:

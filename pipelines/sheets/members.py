@@ -68,7 +68,7 @@ def code_members(answer: Answer, file: str, known_codes: set[int] | None) -> lis
     for number, line in answer.lines:
         for code, name, _ in parse_member_refs(line):
             if known_codes is not None and code not in known_codes:
-                raise SheetError(file, f"unknown COW country code {code} ({name})", 4, number)
+                raise SheetError(file, f"unknown COW code {code} ({name})", 4, number)
             if code < 2 or code > 999:
                 raise SheetError(file, f"{code} is not a COW country code", 4, number)
             if all(m.code != code for m in members):
@@ -79,24 +79,59 @@ def code_members(answer: Answer, file: str, known_codes: set[int] | None) -> lis
     return members
 
 
+_GENERIC_NAME_PARTS = {"republic", "union", "kingdom", "states", "people's republic", "democratic republic",
+                       "federal republic", "socialist republic", "islamic republic", "arab republic", "empire"}
+
+
+def name_aliases(name: str) -> list[str]:
+    """Ways a sheet refers to a member named in Q4: 'United States of America' is also
+    'United States' and 'America'; generic parts ('Republic', 'Union') identify nobody."""
+    base = re.sub(r"\s*\(.*?\)", "", name).strip()
+    aliases = [name, base]
+    if " of " in base:
+        before, after = base.split(" of ", 1)
+        aliases += [before, after]
+    return [a for a in dict.fromkeys(aliases) if len(a) >= 4 and a.lower() not in _GENERIC_NAME_PARTS]
+
+
 def refs_in(text: str, members: list[SheetMember]) -> list[int]:
-    """Member codes named in a piece of text, by COW code or by the name Q4 gives them."""
-    found = [code for code, _, _ in parse_member_refs(text) if any(m.code == code for m in members)]
+    """Member codes named in a piece of text: explicit COW codes when the text has any (a name may
+    be part of another member's name: 'Germany' in 'Federal Republic of Germany'), else names."""
+    explicit = [code for code, _, _ in parse_member_refs(text) if any(m.code == code for m in members)]
+    if explicit:
+        return explicit
+    found = []
     lowered = text.lower()
     for member in members:
-        if member.code in found or len(member.name) < 3:
-            continue
-        if re.search(rf"\b{re.escape(member.name.lower())}\b", lowered):
+        if any(re.search(rf"(?<![\w-]){re.escape(alias.lower())}(?![\w-])", lowered) for alias in name_aliases(member.name)):
             found.append(member.code)
     return found
 
 
-def _dated_lines(answer: Answer) -> list[tuple[int, str, list[FoundDate]]]:
-    out = []
+def subjects_of(line: str, first_date: FoundDate, members: list[SheetMember]) -> list[int]:
+    """The members a dated line is about: those named before its date ("Albania (339): …"),
+    or, when the date leads ("September 9, 1961: Senegal, Dahomey…"), those named after it."""
+    before = refs_in(line[: first_date.start], members)
+    return before if before else refs_in(line[first_date.end:], members)
+
+
+def logical_lines(answer: Answer) -> list[tuple[int, str]]:
+    """Answer lines with PDF wrapping undone: a line without a date continues the previous one
+    ("…Central African" / "Republic, Chad, …")."""
+    merged: list[tuple[int, str]] = []
     for number, line in answer.lines:
-        clean = _URL.sub(" ", line)
-        out.append((number, clean, find_dates(clean)))
-    return out
+        clean = _URL.sub(" ", line).strip()
+        if not clean:
+            continue
+        if merged and not find_dates(clean) and not re.match(r"^[A-Z][^:]*\(\d{1,3}\)", clean):
+            merged[-1] = (merged[-1][0], f"{merged[-1][1]} {clean}")
+        else:
+            merged.append((number, clean))
+    return merged
+
+
+def _dated_lines(answer: Answer) -> list[tuple[int, str, list[FoundDate]]]:
+    return [(number, line, find_dates(line)) for number, line in logical_lines(answer)]
 
 
 def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> None:
@@ -105,7 +140,7 @@ def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> N
     for number, line, dates in _dated_lines(answer):
         if not dates:
             continue
-        named = refs_in(line, members)
+        named = subjects_of(line, dates[0], members)
         if named:
             for code in named:
                 member = next(m for m in members if m.code == code)
@@ -145,7 +180,7 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
             continue
         if _AS_OF.search(line):
             continue  # citation dates ("accessed on …") say nothing about the alliance
-        named = refs_in(line, members)
+        named = subjects_of(line, dates[0], members)
         if named:
             for code in named:
                 member = next(m for m in members if m.code == code)
@@ -161,7 +196,7 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
             member.exit_evidence = Coded(None, 14, general[1], general[1], general[2])
         if member.exit is not None and member.entry is not None and member.exit.latest() < member.entry.earliest():
             line = member.exit_evidence.first_line if member.exit_evidence else answer.first_line
-            raise SheetError(file, f"member {member.code} exits ({member.exit}) before it enters ({member.entry})",
+            raise SheetError(file, f"exit date {member.exit} before entry date {member.entry} for member {member.code}",
                              14, line)
     in_effect = any(m.exit is None for m in members)
     if not in_effect and not general and not any(m.exit_evidence for m in members):

@@ -50,7 +50,12 @@ def pdf_text(data: bytes, file: str) -> str:
 
 
 def read_sheet_text(path: Path) -> str:
+    from .dates import undo_ocr
+
     data = path.read_bytes()
     if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
-        return pdf_text(data, path.name)
-    return decode_text(data, path.name)
+        text = pdf_text(data, path.name)
+    else:
+        text = decode_text(data, path.name)
+    # OCR letter/digit swaps are repaired once, for every rule; lengths and lines are unchanged
+    return undo_ocr(text)

@@ -15,7 +15,8 @@ from difflib import SequenceMatcher
 from .errors import SheetError
 from .questions import PROMPTS, QUESTION_COUNT
 
-_QUESTION_START = re.compile(r"^\s*([0-9OoIl]{1,2})\s*[.,:;]\s*(.*)$")
+# OCR splits or swaps digits ("2 3." for "23.", "l0." for "10."); the prompt check filters false starts
+_QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
 _SECTION_HEADER = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IGNORECASE)
 _PAGE_FURNITURE = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
@@ -60,7 +61,7 @@ def _prompt_similarity(number: int, rest: str) -> float:
 
 
 def _question_number(token: str) -> int | None:
-    digits = token.translate(_OCR_DIGITS)
+    digits = token.replace(" ", "").translate(_OCR_DIGITS)
     return int(digits) if digits.isdigit() else None
 
 
@@ -83,7 +84,7 @@ def find_question_starts(lines: list[str], file: str) -> list[tuple[int, int]]:
         if score < 0.6 and not (number == expected_next and score >= 0.35):
             continue
         if number in seen:
-            raise SheetError(file, f"question {number} appears twice (first on line {seen[number] + 1})",
+            raise SheetError(file, f"duplicate question {number} (first on line {seen[number] + 1})",
                              question=number, line=index + 1)
         if starts and number < starts[-1][0]:
             raise SheetError(file, f"question {number} comes after question {starts[-1][0]}",
@@ -93,14 +94,23 @@ def find_question_starts(lines: list[str], file: str) -> list[tuple[int, int]]:
     return starts
 
 
-def _check_complete(starts: list[tuple[int, int]], file: str, line_count: int) -> None:
+def _check_complete(starts: list[tuple[int, int]], file: str, lines: list[str]) -> None:
+    line_count = len(lines)
     present = {n for n, _ in starts}
     missing = [n for n in range(1, QUESTION_COUNT + 1) if n not in present]
     if not missing:
         return
     first = missing[0]
     following = [i for n, i in starts if n > first]
+    preceding = [i for n, i in starts if n < first]
     line = (following[0] + 1) if following else line_count
+    # where the missing question should have begun: a section header standing in its place, else
+    # the next question that is present
+    if preceding:
+        for index in range(preceding[-1] + 1, line - 1):
+            if _SECTION_HEADER.match(lines[index]):
+                line = index + 1
+                break
     runs, run_start = [], missing[0]
     for prev, cur in zip(missing, missing[1:] + [None]):
         if cur != prev + 1:
@@ -133,7 +143,7 @@ def split_sheet(text: str, file: str) -> SplitSheet:
     headers = tuple((i + 1, ln.strip()) for i, ln in enumerate(lines) if _SECTION_HEADER.match(ln))
     header_lines = {i - 1 for i, _ in headers}
     starts = find_question_starts(lines, file)
-    _check_complete(starts, file, len(lines))
+    _check_complete(starts, file, lines)
 
     answers: dict[int, Answer] = {}
     bounds = [i for _, i in starts] + [len(lines)]

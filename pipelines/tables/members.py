@@ -130,7 +130,7 @@ def normalize_members(frame: pd.DataFrame) -> pd.DataFrame:
             [pd.NA] * len(frame), dtype="Int64")
     frame["observed_through"] = pd.to_datetime(frame["observed_through"]).astype("datetime64[s]")
     frame["origin"] = frame["origin"].astype("string")
-    return frame.sort_values(["atopid", "phase", "member"], ignore_index=True)
+    return frame.sort_values(["atopid", "phase", "member", "yrent"], ignore_index=True)
 
 
 def release_members_frame(release_members: pd.DataFrame, version: str = "5.1") -> pd.DataFrame:
