@@ -37,11 +37,17 @@ def test_fixed_term_without_renewal_ends_at_term_end():
     assert calendar.projected_through == dt.date(2020, 2, 29)
 
 
-def test_active_renewal_needed_cannot_be_projected_past_its_term():
-    calendar = term_calendar(rules(proren=1, renewlgt=0, begin=dt.date(1996, 1, 1)), AS_OF)
+def test_active_renewal_needed_runs_to_its_term_end_and_no_further():
+    calendar = term_calendar(rules(begin=dt.date(2012, 5, 2), length=144, proren=1, renewlgt=0,
+                                   observed_through=dt.date(2018, 12, 31)), AS_OF)
     assert calendar.status == "cannot_project" and "actively" in calendar.reason
-    # observed in force in 2018 though its term ended in 2016: only the source speaks for it, not the terms
-    assert calendar.projected_through is None
+    assert calendar.projected_through == dt.date(2024, 5, 1)
+
+
+def test_in_force_after_its_term_ran_out_is_left_to_the_source():
+    calendar = term_calendar(rules(proren=None, renewlgt=None, begin=dt.date(1986, 3, 11),
+                                   observed_through=dt.date(2018, 12, 31)), AS_OF)
+    assert calendar.status == "cannot_project" and calendar.projected_through is None
 
 
 def test_indefinite_alliance_projects_to_as_of_and_conditional_one_does_not():

@@ -86,12 +86,20 @@ def term_calendar(rules: TermRules, as_of: dt.date) -> Calendar:
         elif last_end is None or last_end > as_of:
             status, reason = "in_force", ("automatic renewal" if rules.proren == 2 else "within its current term")
             through = as_of if still_in_force else None
+        elif last_end <= rules.observed_through:
+            # the source saw it in force after its term ran out: renewed somehow, but not by a rule
+            # the calendar can follow, so only the source speaks for it
+            status, through = "cannot_project", None
+            reason = "in force after its fixed term ended; the renewal is not one the treaty's terms describe"
         else:
-            # the last term ended before the as-of date and nothing renews it automatically
-            reason = ("renewal must be agreed actively (PROREN=1); no renewal is recorded"
-                      if rules.proren == 1 else "fixed term ended without automatic renewal")
-            status = "expired" if rules.proren != 1 else "cannot_project"
-            through = (last_end - dt.timedelta(days=1)) if last_end > rules.observed_through else None
+            # the last term ends before the as-of date and nothing renews it automatically
+            through = last_end - dt.timedelta(days=1)
+            if rules.proren == 0:
+                status, reason = "expired", "fixed term ended without automatic renewal"
+            elif rules.proren == 1:
+                status, reason = "cannot_project", "renewal must be agreed actively (PROREN=1); no renewal is recorded"
+            else:
+                status, reason = "cannot_project", "renewal provisions unknown (PROREN missing)"
         rows = [_term_row(rules, i + 1, kind, start, end, status, reason) for i, (kind, start, end) in enumerate(terms)]
         return Calendar(rows, through, status, reason)
 
