@@ -53,3 +53,12 @@ def run_job():
     job = build_defs().resolve_job_def("atop_full_job")
     with DagsterInstance.ephemeral() as instance:
         return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def cow_codes() -> set[int]:
+    """COW country codes from the mirror's states2016.csv (skips when absent)."""
+    path = MIRROR / "states2016.csv"
+    if not path.exists():
+        pytest.skip(f"COW states mirror not at {path}")
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {int(row["ccode"]) for row in csv.DictReader(handle)}

@@ -14,6 +14,8 @@ from pipelines.sheets.errors import SheetError
 from pipelines.sheets.record import load_sheets, parse_sheet_file
 from pipelines.tables.members import alliances_frame, sheet_members_frame
 
+from .conftest import cow_codes
+
 CORPUS = Path(__file__).parent / "corpus"
 BAD = Path(__file__).parent / "bad_sheets"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -78,7 +80,7 @@ BAD_CASES = json.loads((BAD / "expected_errors.json").read_text(encoding="utf-8"
 @pytest.mark.parametrize("case", [c for c in BAD_CASES if not c["file"].startswith("dup_")], ids=lambda c: c["file"])
 def test_bad_sheet_raises_a_located_error(case: dict):
     with pytest.raises(SheetError) as raised:
-        parse_sheet_file(BAD / case["file"], known_codes=None)
+        parse_sheet_file(BAD / case["file"], known_codes=cow_codes())
     error = raised.value
     assert error.file == case["file"]
     assert error.question == case["question"]

@@ -6,6 +6,7 @@ only ever written when the sheet says No.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
@@ -20,8 +21,14 @@ MEMBER_RULES: dict[str, VariableRule] = {}   # same value for every member unles
 
 def rule(name: str, level: str = "A") -> Callable[[VariableRule], VariableRule]:
     def register(func: VariableRule) -> VariableRule:
-        (ALLIANCE_RULES if level == "A" else MEMBER_RULES)[name] = func
-        return func
+        @functools.wraps(func)
+        def once_per_sheet(sheet: SplitSheet) -> Coded:
+            if name not in sheet.coded:
+                sheet.coded[name] = func(sheet)
+            return sheet.coded[name]
+
+        (ALLIANCE_RULES if level == "A" else MEMBER_RULES)[name] = once_per_sheet
+        return once_per_sheet
     return register
 
 

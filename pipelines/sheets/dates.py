@@ -80,14 +80,15 @@ _OCR_FIXES = (
 
 def undo_ocr(text: str) -> str:
     """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
-    for pattern, replacement in _OCR_FIXES:
-        text = pattern.sub(replacement, text)
+    for _ in range(2):  # a repair can expose the next one ("l9l8" → "l918" → "1918")
+        for pattern, replacement in _OCR_FIXES:
+            text = pattern.sub(replacement, text)
     return text
 
 
 def find_dates(text: str) -> list[FoundDate]:
-    """Every date in the text, most specific reading first where readings overlap, in text order."""
-    text = undo_ocr(text)
+    """Every date in the text, most specific reading first where readings overlap, in text order.
+    (OCR swaps are repaired once when the sheet is read, not here.)"""
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:

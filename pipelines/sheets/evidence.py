@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .split import Answer
@@ -57,11 +58,22 @@ def yes_no(text: str) -> int | None:
     return 1
 
 
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def flatten(text: str) -> str:
+    """One line, single spaces: wrapped PDF lines read as the sentences they were."""
+    return " ".join(text.split())
+
+
 def mentions(text: str, *patterns: str) -> str | None:
     """The first sentence-sized phrase around a match of any pattern, or None."""
-    flat = " ".join(text.split())
+    flat = flatten(text)
     for pattern in patterns:
-        m = re.search(pattern, flat, re.IGNORECASE)
+        m = _compiled(pattern).search(flat)
         if m:
             start = max(0, flat.rfind(".", 0, m.start()) + 1)
             end = flat.find(".", m.end())

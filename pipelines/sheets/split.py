@@ -19,17 +19,41 @@ from .questions import PROMPTS, QUESTION_COUNT
 _QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
 _SECTION_HEADER = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IGNORECASE)
 _PAGE_FURNITURE = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
-_WORD = re.compile(r"\S+")
+# the same three line shapes, found in one pass over the whole text (parsing speed: see BENCHMARKS.md)
+_CANDIDATE_LINE = re.compile(r"^[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
+                             re.IGNORECASE | re.MULTILINE)
+
+
+def _candidate_line_indices(text: str) -> list[int]:
+    """0-based indices of lines that may open a question or be a header or page furniture."""
+    indices, line, last = [], 0, 0
+    for m in _CANDIDATE_LINE.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        indices.append(line)
+    return indices
+_TOKEN = re.compile(r"[a-z0-9#]+")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 
-def _norm(word: str) -> str:
+def _tokens(text: str) -> list[str]:
     # "#19" in the printed prompt reads "#109" on the seed: cross-references compare as one token
-    return re.sub(r"#\d+", "#", re.sub(r"[^0-9a-z#]", "", word.lower()))
+    return ["#" if t[0] == "#" else t for t in _TOKEN.findall(text.lower())]
 
 
-_PROMPT_WORDS = {n: [w for w in (_norm(x) for x in p.split()) if w] for n, p in PROMPTS.items()}
-_PROMPT_HEADS = {n: " ".join(words[:8]) for n, words in _PROMPT_WORDS.items()}
+_PROMPT_TOKENS = {n: _tokens(p) for n, p in PROMPTS.items()}
+_PROMPT_HEADS = {n: " ".join(tokens[:10]) for n, tokens in _PROMPT_TOKENS.items()}
+_HEAD_LENGTH = 6  # tokens compared exactly before falling back to fuzzy matching
+_PROMPT_OPENINGS = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
+
+
+def _prompt_regex(tokens: list[str]) -> re.Pattern:
+    parts = [r"#\d*" if t == "#" else re.escape(t) for t in tokens]
+    return re.compile(r"[^a-z0-9#]*" + r"[^a-z0-9#]+".join(parts), re.IGNORECASE)
+
+
+# the prompt as printed, any punctuation/line breaks between its words: one C-level match per answer
+_PROMPT_REGEX = {n: _prompt_regex(tokens) for n, tokens in _PROMPT_TOKENS.items()}
 
 
 @dataclass(frozen=True)
@@ -46,15 +70,24 @@ class SplitSheet:
     file: str
     answers: dict[int, Answer]
     section_headers: tuple[tuple[int, str], ...]
+    # values already coded from this sheet: rules that build on others (LENGTH on SPECLGTH) reuse them
+    coded: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, question: int) -> Answer:
         return self.answers[question]
 
 
 def _prompt_similarity(number: int, rest: str) -> float:
-    words = [w for w in (_norm(x) for x in rest.split()) if w]
+    """1.0 when the text opens with the printed prompt's words; a fuzzy ratio otherwise (OCR)."""
+    if rest.lstrip().lower().startswith(_PROMPT_OPENINGS[number]):
+        return 1.0  # printed as on the form: the common case, decided without tokenizing
+    words = _tokens(rest)
     if not words:
         return 0.0
+    prompt = _PROMPT_TOKENS[number]
+    k = min(_HEAD_LENGTH, len(prompt))
+    if words[:k] == prompt[:k]:
+        return 1.0
     head = _PROMPT_HEADS[number]
     candidate = " ".join(words[: len(head.split())])
     return SequenceMatcher(None, head, candidate, autojunk=False).ratio()
@@ -65,11 +98,12 @@ def _question_number(token: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def find_question_starts(lines: list[str], file: str) -> list[tuple[int, int]]:
+def find_question_starts(lines: list[str], file: str, candidates: list[int] | None = None) -> list[tuple[int, int]]:
     """(question number, 0-based line index) for every line that opens a question, in order."""
     starts: list[tuple[int, int]] = []
     seen: dict[int, int] = {}
-    for index, line in enumerate(lines):
+    for index in (range(len(lines)) if candidates is None else candidates):
+        line = lines[index]
         match = _QUESTION_START.match(line)
         if not match:
             continue
@@ -121,38 +155,62 @@ def _check_complete(starts: list[tuple[int, int]], file: str, lines: list[str]) 
 
 def _answer_start(number: int, block: list[tuple[int, str]]) -> tuple[int, int]:
     """(position in block, column) where the answer begins, after the printed prompt."""
-    tokens: list[tuple[str, int, int]] = []  # normalized word, block position, end column
+    head = "\n".join(text for _, text in block[:8])
+    exact = _PROMPT_REGEX[number].match(head)
+    if exact:
+        pos, column = _locate(block, exact.end())
+        return pos, _after_punctuation(block[pos][1], column)
+    prompt = _PROMPT_TOKENS[number]
+    wanted = len(prompt) + 25
+    tokens: list[tuple[str, int, int]] = []  # token, block position, end column
     for pos, (_, text) in enumerate(block):
-        for m in _WORD.finditer(text):
-            norm = _norm(m.group())
-            if norm:
-                tokens.append((norm, pos, m.end()))
-    prompt = _PROMPT_WORDS[number]
-    window = [t[0] for t in tokens[: len(prompt) + 25]]
-    matcher = SequenceMatcher(None, prompt, window, autojunk=False)
+        for m in _TOKEN.finditer(text.lower()):
+            token = m.group()
+            tokens.append(("#" if token[0] == "#" else token, pos, m.end()))
+        if len(tokens) >= wanted:
+            break
+    words = [t[0] for t in tokens]
+    if words[: len(prompt)] == prompt:  # the prompt printed as on the form: no alignment needed
+        _, pos, end = tokens[len(prompt) - 1]
+        return pos, _after_punctuation(block[pos][1], end)
+    matcher = SequenceMatcher(None, prompt, words[:wanted], autojunk=False)
     matched = [b for b in matcher.get_matching_blocks() if b.size]
     if not matched or sum(b.size for b in matched) < 0.5 * len(prompt):
         return 0, 0
     last = matched[-1]
     _, pos, end = tokens[last.b + last.size - 1]
-    return pos, end
+    return pos, _after_punctuation(block[pos][1], end)
+
+
+def _locate(block: list[tuple[int, str]], offset: int) -> tuple[int, int]:
+    """(block position, column) of a character offset into the newline-joined block."""
+    for pos, (_, text) in enumerate(block):
+        if offset <= len(text):
+            return pos, offset
+        offset -= len(text) + 1
+    return len(block) - 1, len(block[-1][1])
+
+
+def _after_punctuation(text: str, column: int) -> int:
+    """Skip the prompt's closing punctuation (')', '?', ':') that tokens leave out."""
+    while column < len(text) and text[column] in ").?:;,”\"'":
+        column += 1
+    return column
 
 
 def split_sheet(text: str, file: str) -> SplitSheet:
     lines = text.split("\n")
-    headers = tuple((i + 1, ln.strip()) for i, ln in enumerate(lines) if _SECTION_HEADER.match(ln))
-    header_lines = {i - 1 for i, _ in headers}
-    starts = find_question_starts(lines, file)
+    candidates = _candidate_line_indices(text)
+    headers = tuple((i + 1, lines[i].strip()) for i in candidates if _SECTION_HEADER.match(lines[i]))
+    skipped = {i - 1 for i, _ in headers} | {i for i in candidates if _PAGE_FURNITURE.match(lines[i])}
+    starts = find_question_starts(lines, file, candidates)
     _check_complete(starts, file, lines)
 
     answers: dict[int, Answer] = {}
     bounds = [i for _, i in starts] + [len(lines)]
     for (number, start), stop in zip(starts, bounds[1:]):
         first_text = _QUESTION_START.match(lines[start]).group(2)
-        block = [(start, first_text)] + [
-            (i, lines[i]) for i in range(start + 1, stop)
-            if i not in header_lines and not _PAGE_FURNITURE.match(lines[i])
-        ]
+        block = [(start, first_text)] + [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped]
         pos, column = _answer_start(number, block)
         body: list[tuple[int, str]] = []
         for k, (i, content) in enumerate(block[pos:]):
