@@ -229,18 +229,26 @@ CHECK_PREPARATION: dict[str, Callable[[pd.DataFrame, Spells], pd.DataFrame]] = {
 }
 
 
+def _reports_dir(context) -> "Path":
+    """Where this run's checks leave their reports for `published` (per run, in Dagster storage)."""
+    from pathlib import Path
+
+    return Path(context.instance.storage_directory()) / context.run.run_id / "validation_reports"
+
+
 def table_check(table_asset_def: AssetsDefinition):
     name = table_asset_def.key.path[-1]
     prepare = CHECK_PREPARATION.get(name, lambda frame, spells: frame)
 
     def _check(context: AssetCheckExecutionContext, core_spells: Spells, **table) -> AssetCheckResult:
-        from .checks.gx_suites import validate
+        from .checks.gx_suites import save_report, validate
 
         frame = table[name]
         if frame is None:
             return AssetCheckResult(passed=True, metadata={"built": False},
                                     description=f"{name}: not built in this run (needs the release/COW)")
         report = validate(name, prepare(frame, core_spells))
+        save_report(report, _reports_dir(context))
         metadata = {"expectations": report.evaluated, "rows": report.row_count, "summary": report.summary()}
         if report.failures:
             metadata["failures"] = MetadataValue.json([
@@ -272,6 +280,10 @@ TABLE_CHECKS = [table_check(a) for a in TABLE_ASSETS]
     description="Writes every validated table to ATOP_OUTPUT_DIR as Parquet, atomically.")
 def published(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release: ExternalSource,
               raw_cow_states: ExternalSource, core_spells: Spells, **tables) -> dict:
+    from .checks.gx_suites import load_report
+    from .publish.codebook import render_codebook
+    from .publish.data_docs import render_data_docs
+    from .publish.exports import EXPORTERS
     from .publish.parquet import publish
 
     settings = Settings.from_env()
@@ -285,14 +297,18 @@ def published(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release
     built = {name: (TABLES[name], frame) for name, frame in sorted(tables.items()) if frame is not None}
     quarantine = json.dumps({"as_of": core_spells.as_of, "quarantined": raw_sheets.batch.quarantine},
                             indent=2, sort_keys=True).encode() + b"\n"
-    extra = {"quarantine.json": quarantine}
+    reports = [load_report(_reports_dir(context) / f"{name}.json") for name in built]
+    extra = {"quarantine.json": quarantine,
+             "CODEBOOK.md": render_codebook({n: t for n, t in TABLES.items() if n in built}, run_metadata).encode(),
+             **render_data_docs(reports, run_metadata)}
     agreement = tables.get("coding_agreement")
     if agreement is not None:
         summary = summarize(agreement)
         print(f"coding agreement with ATOP {raw_release.version}: {summary}")
         context.log.info(summary)
-    written = publish(built, extra, settings.output_dir, run_metadata)
-    context.add_output_metadata({"files": MetadataValue.json(sorted(p.name for p in written)),
+    written = publish(built, extra, settings.output_dir, run_metadata, exporters=EXPORTERS)
+    context.add_output_metadata({"files": MetadataValue.json(sorted(str(p.relative_to(settings.output_dir))
+                                                                    for p in written)),
                                  "output_dir": str(settings.output_dir), "as_of": core_spells.as_of,
                                  "quarantined": len(raw_sheets.batch.quarantine)})
     return {"files": sorted(str(p) for p in written)}

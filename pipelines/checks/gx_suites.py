@@ -5,6 +5,7 @@ suites are loaded into an ephemeral context each run: a file context rewrites su
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -70,6 +71,21 @@ class SuiteReport:
         if self.success:
             return f"{self.table}: {self.evaluated} expectations passed on {self.row_count} rows"
         return "; ".join(f.describe() for f in self.failures)
+
+
+def save_report(report: "SuiteReport", folder: Path) -> Path:
+    """Keep a check's report for the publishing step (it runs later, maybe in another process)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{report.table}.json"
+    path.write_text(json.dumps(dataclasses.asdict(report), sort_keys=True, default=str), encoding="utf-8")
+    return path
+
+
+def load_report(path: Path) -> "SuiteReport":
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["failures"] = [Failure(**f) for f in raw["failures"]]
+    raw["outcomes"] = [Outcome(**o) for o in raw.get("outcomes", [])]
+    return SuiteReport(**raw)
 
 
 def load_suite(table: str, directory: Path | None = None) -> dict:

@@ -10,6 +10,7 @@ elsewhere, and the folder of a run still writing must not be pulled from under i
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -33,9 +34,19 @@ def file_metadata(table: Table, run_metadata: dict) -> dict[bytes, bytes]:
     return {k.encode(): v.encode() for k, v in sorted(entries.items())}
 
 
+_PANDAS_INTEGER = {pa.int8(): "Int8", pa.int16(): "Int16", pa.int32(): "Int32", pa.int64(): "Int64"}
+
+
+def pandas_metadata(table: Table) -> bytes:
+    """pandas' own schema note, so `pd.read_parquet` gives nullable integers (NA stays NA, the
+    column stays an integer) instead of floats for every code column with a missing value."""
+    empty = pd.DataFrame({c.name: pd.array([], dtype=_PANDAS_INTEGER.get(c.type, "object")) for c in table.columns})
+    return pa.Schema.from_pandas(empty, preserve_index=False).metadata[b"pandas"]
+
+
 def to_parquet_bytes_table(table: Table, frame: pd.DataFrame, run_metadata: dict) -> pa.Table:
     arrow = table.to_arrow(frame)
-    return arrow.replace_schema_metadata(file_metadata(table, run_metadata))
+    return arrow.replace_schema_metadata({**file_metadata(table, run_metadata), b"pandas": pandas_metadata(table)})
 
 
 def write_parquet(arrow: pa.Table, path: Path) -> None:
@@ -86,6 +97,16 @@ def _test_pause_after_first_file(path: Path) -> None:
         time.sleep(float(seconds))
 
 
+MANIFEST = "MANIFEST.json"
+
+
+def _manifest_files(path: Path) -> set[str]:
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError):
+        return set()
+
+
 def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[str, bytes], output_dir: Path,
             run_metadata: dict, exporters: list | None = None) -> list[Path]:
     """Write every table (and extra files such as quarantine.json) into output_dir atomically."""
@@ -108,15 +129,27 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             staged.append(path)
+        manifest = staging / MANIFEST
+        manifest.write_text(json.dumps({
+            "run": {k: v for k, v in sorted(run_metadata.items()) if k != "input_sha256"},
+            "files": {str(p.relative_to(staging)): hashlib.sha256(p.read_bytes()).hexdigest() for p in staged},
+        }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        staged.append(manifest)
         for path in staged:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
+        previous = _manifest_files(output_dir / MANIFEST)
         published = []
-        for path in staged:
+        for path in staged:  # the manifest is last: it is replaced only once every file it lists is in place
             target = output_dir / path.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
             published.append(target)
+        # a table the new publication does not include (a sheets-only run after a full one) must not
+        # linger beside it with another as-of date
+        current = {str(p.relative_to(output_dir)) for p in published}
+        for stale in sorted(previous - current):
+            (output_dir / stale).unlink(missing_ok=True)
         return published
     finally:
         shutil.rmtree(staging, ignore_errors=True)
