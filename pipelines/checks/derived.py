@@ -5,6 +5,7 @@ cross-table — fails the same way: a named expectation with the offending rows.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 OBLIGATIONS = ["defense", "offense", "neutral", "nonagg", "consul"]
@@ -64,23 +65,33 @@ def dyad_checks(directed: pd.DataFrame, members: pd.DataFrame | None = None,
     if coverage_year is not None:
         out["check_observed_within_coverage"] = (out["basis"] == "projected") | (out["year"] <= coverage_year)
     if members is not None:
-        out["check_atopid1_shared_in_year"] = _shared_in_year(out, members)
+        out["check_named_alliances_shared_in_year"] = _shared_in_year(out, members)
+        expected = expected_dyad_years_per_alliance(members)
+        actual = dyad_years_per_alliance(out)
+        counts = pd.concat([expected.rename("expected"), actual.rename("actual")], axis=1).fillna(0)
+        wrong = set(counts.index[counts["expected"] != counts["actual"]])
+        named = out[[c for c in out.columns if c.startswith("atopid")]]
+        out["check_alliance_dyad_years_match_overlap"] = ~named.isin(wrong).any(axis=1) if wrong else True
     return out
 
 
 def _shared_in_year(directed: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
-    """Both states belong to alliance atopid1 in that year (entry year ≤ year ≤ exit year)."""
+    """Both states belong to every alliance the row names (atopid1…) in that year."""
     end = members["projected_through"].dt.year.where(members["projected_through"].notna(),
                                                      members["observed_through"].dt.year)
-    spans = pd.DataFrame({"atopid1": members["atopid"], "state": members["member"], "lo": members["yrent"],
+    spans = pd.DataFrame({"atopid": members["atopid"], "state": members["member"], "lo": members["yrent"],
                           "hi": members["yrexit"].where(members["yrexit"] > 0, end)})
-    spans = spans.groupby(["atopid1", "state"], as_index=False).agg(lo=("lo", "min"), hi=("hi", "max"))
-    probe = directed[["statea", "stateb", "year", "atopid1"]].reset_index()
-    a = probe.merge(spans.rename(columns={"state": "statea"}), on=["atopid1", "statea"], how="left")
-    b = probe.merge(spans.rename(columns={"state": "stateb"}), on=["atopid1", "stateb"], how="left")
-    ok = ((a["lo"] <= a["year"]) & (a["year"] <= a["hi"])).fillna(False).to_numpy() & \
-         ((b["lo"] <= b["year"]) & (b["year"] <= b["hi"])).fillna(False).to_numpy()
-    return pd.Series(ok, index=directed.index)
+    spans = spans.groupby(["atopid", "state"], as_index=False).agg(lo=("lo", "min"), hi=("hi", "max"))
+    columns = [c for c in directed.columns if c.startswith("atopid")]
+    base = directed[["statea", "stateb", "year"]].reset_index(names="row")
+    named = directed[columns].reset_index(names="row").melt(id_vars="row", value_name="atopid").dropna(subset=["atopid"])
+    probe = named[["row", "atopid"]].merge(base, on="row")
+    ok = pd.Series(True, index=probe.index)
+    for side in ("statea", "stateb"):
+        joined = probe.merge(spans.rename(columns={"state": side}), on=["atopid", side], how="left")
+        ok &= ((joined["lo"] <= joined["year"]) & (joined["year"] <= joined["hi"])).fillna(False).to_numpy()
+    per_row = ok.groupby(probe["row"].to_numpy()).all()
+    return pd.Series(per_row.reindex(range(len(directed)), fill_value=False).to_numpy(), index=directed.index)
 
 
 def undirected_checks(dyads: pd.DataFrame) -> pd.DataFrame:
@@ -105,3 +116,41 @@ def all_dyad_checks(panel: pd.DataFrame, coverage_year: int) -> pd.DataFrame:
     out["check_no_zero_beyond_coverage"] = ~beyond | out["atopally"].isna() | (out["atopally"] == 1)
     out["check_zero_or_one_within_coverage"] = beyond | out["atopally"].isin([0, 1])
     return out
+
+
+def expected_dyad_years_per_alliance(members: pd.DataFrame) -> pd.Series:
+    """Directed dyad-years each alliance should produce, recomputed plainly from member overlap.
+
+    A deliberately simple second implementation of codebook 2.7 (self-merge, explode years) that
+    the vectorized derivation must agree with: pairs of distinct COW states in the same alliance
+    phase, kept when the later entry falls strictly before the earlier exit, counted once per
+    (alliance, state A, state B, year).
+    """
+    m = members[members["member"] <= 999].copy()
+    entry = _date(m["yrent"], m["moent"], m["dayent"])
+    exited = m["yrexit"] > 0
+    last_day = m["projected_through"].where(m["projected_through"].notna(), m["observed_through"])
+    # unknown exit day/month: the latest date the source allows (last of the month / 31 December)
+    exit_date = _date(m["yrexit"].where(exited, 2000), m["moexit"], m["dayexit"], 12, 1)
+    exit_date = exit_date.where(m["dayexit"].fillna(0).gt(0), exit_date + pd.offsets.MonthEnd(0))
+    exit_date = exit_date.where(exited, last_day)
+    spells = pd.DataFrame({"atopid": m["atopid"].astype(int), "phase": m["phase"].astype(int),
+                           "state": m["member"].astype(int), "entry": entry, "exit": exit_date,
+                           "first": m["yrent"].astype(int), "last": exit_date.dt.year.astype(int)})
+    pairs = spells.merge(spells, on=["atopid", "phase"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["state_a"] != pairs["state_b"]]
+    pairs = pairs[pairs[["entry_a", "entry_b"]].max(axis=1) < pairs[["exit_a", "exit_b"]].min(axis=1)]
+    first = pairs[["first_a", "first_b"]].max(axis=1).to_numpy()
+    last = pairs[["last_a", "last_b"]].min(axis=1).to_numpy()
+    span = np.maximum(last - first + 1, 0)
+    rows = np.repeat(np.arange(len(pairs)), span)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span)
+    years = pd.DataFrame({"atopid": pairs["atopid"].to_numpy()[rows], "a": pairs["state_a"].to_numpy()[rows],
+                          "b": pairs["state_b"].to_numpy()[rows], "year": first[rows] + offsets})
+    return years.drop_duplicates().groupby("atopid").size()
+
+
+def dyad_years_per_alliance(directed: pd.DataFrame) -> pd.Series:
+    columns = [c for c in directed.columns if c.startswith("atopid")]
+    long = directed[columns].melt(value_name="atopid")["atopid"].dropna().astype(int)
+    return long.value_counts().sort_index()
