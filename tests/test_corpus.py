@@ -95,3 +95,20 @@ def test_two_sheets_with_one_atop_id_are_both_quarantined(tmp_path: Path):
     assert batch.sheets == []
     assert {q["file"] for q in batch.quarantine} == {"dup_a.txt", "dup_b.txt"}
     assert all(q["question"] == 1 and "5030" in q["reason"] for q in batch.quarantine)
+
+
+def test_corpus_agrees_with_the_atop_release_on_every_member_variable():
+    """Beyond the fixtures: all of ATOP's member-level variables for the same alliances."""
+    from pipelines.tables.members import MEMBER_COLUMNS, release_members_frame
+
+    from .conftest import release_csv
+
+    release = release_members_frame(pd.DataFrame(release_csv("atop5_1m.csv")).replace("", None).apply(
+        pd.to_numeric, errors="coerce"))
+    ours = sheet_members_frame([parse_sheet_file(CORPUS / name) for name in sorted(EXPECTED)])
+    release = release[release["atopid"].isin(ours["atopid"])]
+    variables = [c for c in MEMBER_COLUMNS if c not in ("atopid", "phase", "member", "cowid", "cow4id", "cowsys")]
+    agreement = compare_codings(ours, release, variables)
+    print(summarize(agreement))
+    assert len(agreement) > 10_000
+    assert agreement["agree"].mean() >= 0.95, summarize(agreement)

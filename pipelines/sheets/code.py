@@ -344,7 +344,8 @@ def dipaid(sheet: SplitSheet) -> Coded:
     said = yes_no(answer.text)
     if said in (None, 0):
         return Coded.of(said, answer)
-    return _first_match(answer, [(r"diplomatic (action|support|relations)|break(ing)? (off )?diplomatic"
+    return _first_match(answer, [(r"diplomatic (action|support|relations|missions)|break(ing)? (off |of )?diplomatic"
+                                  r"|sever\w* diplomatic|interruption of economic"
                                   r"|impos\w+ (economic )?sanctions (on|against)", 1)], 0)
 
 
@@ -357,6 +358,36 @@ def terrres(sheet: SplitSheet) -> Coded:
         return Coded.of(said, answer)
     return _first_match(answer, [(r"(make|place|put)\s+\w*\s*(territory|ports?|facilities|airfields|bases|resources)"
                                   r"\s+(at the disposal|available)|right of passage|transit of (troops|forces)", 1)], 0)
+
+
+def _threat_states(sheet: SplitSheet) -> list[int]:
+    from .members import parse_member_refs
+
+    return [code for code, _, _ in parse_member_refs(sheet[23].text) if 2 <= code <= 999]
+
+
+def _statthr(sheet: SplitSheet, position: int) -> Coded:
+    answer = sheet[23]
+    kind = specthrt(sheet)
+    if kind.value in (None, 0):
+        return Coded.of(kind.value, answer, kind.phrase)
+    states = _threat_states(sheet)
+    if not states:
+        # a threat that is not a state has no code; a state named without its code is unknown
+        return Coded.of(0 if kind.value in (2, 4, 5, 6) and position == 0 else None, answer)
+    return Coded.of(states[position] if len(states) > position else 0, answer)
+
+
+@rule("statthr1")
+def statthr1(sheet: SplitSheet) -> Coded:
+    """STATTHR1: COW code of the (first) state named as a threat, 0 if none (Q23)."""
+    return _statthr(sheet, 0)
+
+
+@rule("statthr2")
+def statthr2(sheet: SplitSheet) -> Coded:
+    """STATTHR2: COW code of a second state named as a threat, 0 if none or one (Q23)."""
+    return _statthr(sheet, 1)
 
 
 # ---- Institutionalization (Q29–Q42) -------------------------------------------------------------
@@ -428,6 +459,48 @@ def organ1(sheet: SplitSheet) -> Coded:
          r"|once a)", 2),
         (r"meet|session|conference|consultations? (held|every|annual)|convoked|council|committee|commission", 1),
     ], 1)
+
+
+_PURPOSES = [("dispute", r"arbitra|concilia|frontier|demarcation|disput"),
+             ("political", r"political|consultati"),
+             ("economic", r"econom|financ|trade|commerc"),
+             ("military", r"defen[cs]e|military|armed forces|staff|command|implementation of (this|the) treaty|security")]
+
+
+@rule("orgpurp1")
+def orgpurp1(sheet: SplitSheet) -> Coded:
+    """ORGPURP1: 0 none, 1 military, 2 economic, 3 political consultation, 4 military, economic
+    and political together, 5 settling disputes among members (Q35)."""
+    answer = sheet[35]
+    organ = organ1(sheet)
+    if organ.value in (None, 0):
+        return Coded.of(organ.value, answer, organ.phrase)
+    found = {name: mentions(answer.text, pattern) for name, pattern in _PURPOSES}
+    if found["military"] and found["economic"] and found["political"]:
+        return Coded.of(4, answer, found["economic"])
+    for name, value in (("dispute", 5), ("political", 3), ("economic", 2), ("military", 1)):
+        if found[name]:
+            return Coded.of(value, answer, found[name])
+    return Coded.of(None, answer)
+
+
+@rule("organ2")
+def organ2(sheet: SplitSheet) -> Coded:
+    """ORGAN2: a second organization, coded as ORGAN1 (Q35). Subsidiary bodies of the first do
+    not count; only a second body the coder calls separate does."""
+    answer = sheet[35]
+    organ = organ1(sheet)
+    if organ.value in (None, 0):
+        return Coded.of(organ.value, answer, organ.phrase)
+    second = mentions(answer.text, r"second organi[sz]ation|two organi[sz]ations|also (establishes|creates) an?")
+    return Coded.of(None if second else 0, answer, second)
+
+
+@rule("orgpurp2")
+def orgpurp2(sheet: SplitSheet) -> Coded:
+    """ORGPURP2: purpose of the second organization, 0 when there is none (Q35)."""
+    second = organ2(sheet)
+    return Coded.of(None if second.value is None else 0, sheet[35], second.phrase)
 
 
 @rule("base")

@@ -33,6 +33,7 @@ class SheetMember:
     entry_evidence: Coded | None = None
     exit_evidence: Coded | None = None
     obligations: dict[str, Coded] = field(default_factory=dict)
+    member_values: dict[str, Coded] = field(default_factory=dict)  # rules that differ between members
 
 
 def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:

@@ -13,8 +13,9 @@ from .code import ALLIANCE_RULES, MEMBER_RULES, notice_months, renewals
 from .dates import PartialDate
 from .errors import SheetError
 from .evidence import Coded, yes_no
-from .members import (SheetMember, Termination, code_atopid, code_entry_dates, code_exit_dates,
+from .members import (SheetMember, Termination, code_atopid, refs_in, code_entry_dates, code_exit_dates,
                       code_members, code_obligations)
+from .member_rules import code_contingencies, code_cowwar, code_termination_reasons
 from .read import SHEET_SUFFIXES, read_sheet_text
 from .split import SplitSheet, split_sheet
 
@@ -60,15 +61,16 @@ def code_asymm(sheet: SplitSheet, members: list[SheetMember]) -> Coded:
     return Coded.of(1 - said, answer)
 
 
-def code_conditio(sheet: SplitSheet) -> Coded:
-    """CONDITIO: 1 if any primary obligation is conditional (Q19, Q20, Q22); summary dummy."""
-    q19, q22 = sheet[19], sheet[22]
-    contingent, other_limits = yes_no(q19.text), yes_no(q22.text)
-    if contingent == 1 or other_limits == 1:
-        return Coded.of(1, q19 if contingent == 1 else q22)
-    if contingent is None:
-        return Coded.of(None, q19)
-    return Coded.of(0, q19)
+def code_wartime(sheet: SplitSheet, members: list[SheetMember], said: Coded) -> Coded:
+    """WARTIME: 1 if a member was at war when the alliance was formed (Q5). A member at war
+    only when it acceded later does not make the formation a wartime one."""
+    if said.value != 1:
+        return said
+    begin = min(m.entry for m in members)
+    at_war = refs_in(sheet[5].text, members)
+    if at_war and all(next(m for m in members if m.code == c).entry > begin for c in at_war):
+        return Coded.of(0, sheet[5], "members at war joined after the alliance was formed")
+    return said
 
 
 def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedSheet:
@@ -81,8 +83,11 @@ def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedS
 
     alliance = {name: func(split) for name, func in ALLIANCE_RULES.items()}
     member_level = {name: func(split) for name, func in MEMBER_RULES.items()}
-    member_level["conditio"] = code_conditio(split)
     alliance["asymm"] = code_asymm(split, members)
+    alliance["wartime"] = code_wartime(split, members, alliance["wartime"])
+    code_contingencies(split, members)
+    code_cowwar(split, members)
+    code_termination_reasons(split, members)
     coded = CodedSheet(file, atopid.value, phase.value, members, termination, alliance, member_level,
                        notice_months(split), renewals(split))
     coded.evidence = _evidence_rows(coded, atopid, phase)
@@ -111,7 +116,7 @@ def _evidence_rows(sheet: CodedSheet, atopid: Coded, phase: Coded) -> list[dict]
         if member.exit_evidence:
             add("exit", Coded(None, 14, member.exit_evidence.first_line, member.exit_evidence.last_line,
                               f"{member.exit}: {member.exit_evidence.phrase}"), member.code)
-        for name, coded in member.obligations.items():
+        for name, coded in {**member.obligations, **member.member_values}.items():
             add(name, coded, member.code)
     return rows
 

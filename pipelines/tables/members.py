@@ -61,6 +61,7 @@ def sheet_member_rows(sheet: CodedSheet) -> list[dict]:
     for member in sheet.members:
         yrexit, moexit, dayexit = _exit_parts(sheet, member.exit)
         obligations = {o: member.obligations[o].value for o in OBLIGATIONS}
+        obligations.update({name: coded.value for name, coded in member.member_values.items()})
         row = {column: pd.NA for column in MEMBER_COLUMNS}
         row.update(alliance_values)
         row.update(member_values)
@@ -109,14 +110,19 @@ def zeros_implied_by_the_sheet(row: dict) -> dict:
 
 
 def sheet_members_frame(sheets: list[CodedSheet]) -> pd.DataFrame:
-    max_phase: dict[int, int] = {}
+    max_phase: dict[int, int | None] = {}
     for sheet in sheets:
-        max_phase[sheet.atopid] = max(max_phase.get(sheet.atopid, 0), sheet.phase)
+        max_phase[sheet.atopid] = max(max_phase.get(sheet.atopid) or 0, sheet.phase)
+    for sheet in sheets:
+        # MAXPHASE is known only when the last phase we have did not end in a renegotiation (TERM 3),
+        # which would have opened a further phase
+        if sheet.phase and sheet.phase == max_phase[sheet.atopid] and sheet.alliance["term"].value in (3, None):
+            max_phase[sheet.atopid] = None
     rows = []
     for sheet in sheets:
         for row in sheet_member_rows(sheet):
             row.update(zeros_implied_by_the_sheet(row))
-            row["maxphase"] = max_phase[sheet.atopid]
+            row["maxphase"] = pd.NA if max_phase[sheet.atopid] is None else max_phase[sheet.atopid]
             rows.append(row)
     frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS + ["origin", "observed_through"])
     return normalize_members(frame)
