@@ -69,21 +69,41 @@ def _valid(year: int, month: int | None, day: int | None) -> bool:
 
 
 _OCR_FIXES = (
-    (re.compile(r"\b0(?=[a-z]{2,})"), "O"),            # "0ctober"
+    (re.compile(r"^0(?=[a-z]{2,})"), "O"),              # "0ctober"
     (re.compile(r"(?<=\d)[lI]|[lI](?=\d{2,})"), "1"),  # "l879", "19l2"
     (re.compile(r"(?<=\d)O|O(?=\d)"), "0"),            # "19O2"
     (re.compile(r"(?<=[A-Za-z])0(?=\W|$)"), "o"),       # "N0."
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),          # "Neutra1ity"
-    (re.compile(r"\bycar"), "year"),                     # c for e
 )
+# every swap above puts a digit next to a letter: only such words are looked at
+_MIXED = re.compile(r"[0-9][OlI]|[OlI][0-9]|[01][a-z]|[A-Za-z][01]")
+_SPACE = re.compile(r"\s")
+
+
+def _repair_word(word: str) -> str:
+    for _ in range(2):  # a repair can expose the next one ("l9l8" → "l918" → "1918")
+        for pattern, replacement in _OCR_FIXES:
+            word = pattern.sub(replacement, word)
+    return word
 
 
 def undo_ocr(text: str) -> str:
     """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
-    for _ in range(2):  # a repair can expose the next one ("l9l8" → "l918" → "1918")
-        for pattern, replacement in _OCR_FIXES:
-            text = pattern.sub(replacement, text)
-    return text
+    if "ycar" in text:
+        text = re.sub(r"\bycar", "year", text)  # c for e
+    pieces, last = [], 0
+    for m in _MIXED.finditer(text):
+        if m.start() < last:
+            continue
+        start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        space = _SPACE.search(text, m.end())
+        end = space.start() if space else len(text)
+        if start < last:
+            continue
+        pieces += [text[last:start], _repair_word(text[start:end])]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def find_dates(text: str) -> list[FoundDate]:

@@ -32,6 +32,7 @@ class Coded:
 _SENTENCE_END = re.compile(r"(?<=[.;])\s")
 
 
+@lru_cache(maxsize=4096)
 def first_sentence(text: str) -> str:
     flat = " ".join(text.split())
     return _SENTENCE_END.split(flat, 1)[0] if flat else ""

@@ -33,7 +33,13 @@ class CodedSheet:
     member_level: dict[str, Coded]
     notice_months: Coded
     renewals: Coded
-    evidence: list[dict] = field(default_factory=list)
+    atopid_evidence: Coded | None = None
+    phase_evidence: Coded | None = None
+
+    @property
+    def evidence(self) -> list[dict]:
+        """Rows of coding_evidence; built only when asked for (most runs parse far more often)."""
+        return _evidence_rows(self, self.atopid_evidence, self.phase_evidence)
 
     @property
     def begin(self) -> PartialDate:
@@ -88,10 +94,8 @@ def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedS
     code_contingencies(split, members)
     code_cowwar(split, members)
     code_termination_reasons(split, members)
-    coded = CodedSheet(file, atopid.value, phase.value, members, termination, alliance, member_level,
-                       notice_months(split), renewals(split))
-    coded.evidence = _evidence_rows(coded, atopid, phase)
-    return coded
+    return CodedSheet(file, atopid.value, phase.value, members, termination, alliance, member_level,
+                      notice_months(split), renewals(split), atopid, phase)
 
 
 def _evidence_rows(sheet: CodedSheet, atopid: Coded, phase: Coded) -> list[dict]:
@@ -158,7 +162,7 @@ def load_sheets(directory: Path, known_codes: set[int] | None = None) -> SheetBa
             continue
         files = ", ".join(s.file for s in group)
         for sheet in group:
-            line = sheet.evidence[0]["first_line"]
+            line = sheet.atopid_evidence.first_line
             quarantine.append({"file": sheet.file, "question": 1, "line": line,
                                "reason": f"ATOP id {atopid} phase {phase} is claimed by several sheets: {files}"})
     quarantine.sort(key=lambda q: (q["file"], q["reason"]))
