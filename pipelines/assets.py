@@ -285,6 +285,7 @@ def published(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release
     from .publish.data_docs import render_data_docs
     from .publish.exports import EXPORTERS
     from .publish.parquet import publish
+    from .publish.report import render_report
 
     settings = Settings.from_env()
     inputs = {**raw_sheets.input_sha256, **raw_release.input_sha256, **raw_cow_states.input_sha256}
@@ -301,6 +302,8 @@ def published(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release
     extra = {"quarantine.json": quarantine,
              "CODEBOOK.md": render_codebook({n: t for n, t in TABLES.items() if n in built}, run_metadata).encode(),
              **render_data_docs(reports, run_metadata)}
+    extra["renewals.html"] = render_report(tables["terms"], tables.get("renewal_watch"), tables.get("alliances"),
+                                           core_spells.as_of).encode("utf-8")
     agreement = tables.get("coding_agreement")
     if agreement is not None:
         summary = summarize(agreement)

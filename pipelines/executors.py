@@ -21,11 +21,15 @@ def executor_from_env() -> ExecutorDefinition:
         return in_process_executor
     if name == "multiprocess":
         workers = int(os.environ.get("ATOP_MAX_CONCURRENT", "2"))
-        return multiprocess_executor.configured({"max_concurrent": workers})
+        # a forkserver that has imported the pipeline once saves every step a fresh Python's imports
+        return multiprocess_executor.configured({"max_concurrent": workers, "start_method": {
+            "forkserver": {"preload_modules": ["pipelines.definitions"]}}})
     if name in _CLUSTER:
         module, attribute = _CLUSTER[name]
         try:
             return getattr(importlib.import_module(module), attribute)
         except ImportError as exc:
-            raise RuntimeError(f"ATOP_EXECUTOR={name} needs `pip install {module.replace('_', '-')}==1.13.27`") from exc
+            # integration packages are versioned 0.(minor+16).patch alongside dagster 1.minor.patch
+            raise RuntimeError(f"ATOP_EXECUTOR={name} needs `pip install {module.replace('_', '-')}==0.29.27` "
+                               "(the release that goes with dagster 1.13.27)") from exc
     raise ValueError(f"unknown ATOP_EXECUTOR {name!r}: use in_process, multiprocess, k8s, celery or dask")

@@ -18,7 +18,8 @@ def sheets_fingerprint(settings: Settings) -> dict[str, str]:
         return {}
     out = {}
     for path in sorted(settings.sheets_dir.iterdir()):
-        if path.is_file() and path.suffix.lower() in SHEET_SUFFIXES:
+        # hidden files (editors' temp copies) are not sheets: load_sheets skips them too
+        if path.is_file() and path.suffix.lower() in SHEET_SUFFIXES and not path.name.startswith("."):
             stat = path.stat()
             out[path.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
     return out

@@ -6,6 +6,7 @@ suites are loaded into an ephemeral context each run: a file context rewrites su
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ def schema_expectations(table: str) -> list[dict]:
     return out
 
 
+@functools.cache
 def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -121,36 +123,94 @@ def _context():
     return context
 
 
+_UNIQUENESS = {"expect_column_values_to_be_unique": "column", "expect_compound_columns_to_be_unique": "column_list"}
+
+
+def _uniqueness_as_columns(frame: pd.DataFrame, expectations: list[dict]) -> tuple[pd.DataFrame, list[dict]]:
+    """Uniqueness depends on whole rows, so it is decided in pandas (one `check_unique_*` column
+    per key) and GX asserts that column; every other expectation looks at one column at a time."""
+    out, kept = frame, []
+    for expectation in expectations:
+        argument = _UNIQUENESS.get(expectation["type"])
+        if argument is None:
+            kept.append(expectation)
+            continue
+        columns = expectation["kwargs"][argument]
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        name = "check_unique_" + "_".join(columns)
+        if out is frame:
+            out = frame.copy()
+        out[name] = ~frame.duplicated(subset=columns, keep=False)
+        kept.append({"type": "expect_column_values_to_be_in_set", "kwargs": {"column": name, "value_set": [True]},
+                     "meta": {"replaces": expectation["type"], "columns": columns}})
+    return out, kept
+
+
+def distinct_values_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each column's distinct values (NA included), padded to one length with a value already
+    present. Column-wise expectations (in set, between, not null, type) give the same verdict on
+    it as on the full table, at a fraction of the cost on million-row tables."""
+    uniques = {c: frame[c].drop_duplicates(ignore_index=True) for c in frame.columns}
+    length = max((len(u) for u in uniques.values()), default=0)
+    padded = {}
+    for column, values in uniques.items():
+        if len(values) < length and len(values):
+            values = pd.concat([values, values.iloc[[0] * (length - len(values))]], ignore_index=True)
+        padded[column] = values
+    return pd.DataFrame(padded, columns=list(frame.columns))
+
+
+def _offending_rows(frame: pd.DataFrame, compact: pd.DataFrame, column: str | None, indices: list) -> pd.DataFrame:
+    """Map unexpected values found in the compact frame back to the table's own rows."""
+    if column is None or column not in frame:
+        return frame.iloc[0:0]
+    values = compact.loc[[i for i in indices if isinstance(i, int)], column]
+    mask = frame[column].isin(values.dropna().tolist())
+    if values.isna().any():
+        mask |= frame[column].isna()
+    return frame[mask]
+
+
+_SUITE_NUMBER = iter(range(1, 1 << 30))
+
+
 def validate(table: str, frame: pd.DataFrame, directory: Path | None = None) -> SuiteReport:
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = load_suite(table, directory)
-    expectations = schema_expectations(table) + spec["expectations"]
-    context = _context()
-    suite = context.suites.add(ExpectationSuite(
-        name=spec["name"], expectations=[ExpectationConfiguration(**e) for e in expectations]))
-    batch_definition = (context.data_sources.add_pandas(f"{table}_source")
-                        .add_dataframe_asset(table).add_batch_definition_whole_dataframe("all_rows"))
     frame = frame.reset_index(drop=True)
-    # GX compares with Python objects; nullable integers become floats/NA-aware objects
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    failures = []
-    outcomes = [_outcome(outcome) for outcome in result.results]
+    frame, expectations = _uniqueness_as_columns(frame, schema_expectations(table) + spec["expectations"])
+    compact = distinct_values_frame(frame)
+    context = _context()
+    number = next(_SUITE_NUMBER)  # one cached context per process: names must not repeat
+    suite = context.suites.add(ExpectationSuite(
+        name=f"{spec['name']}_{number}",
+        expectations=[ExpectationConfiguration(**{k: v for k, v in e.items() if k != "meta"}) for e in expectations]))
+    batch_definition = (context.data_sources.add_pandas(f"{table}_source_{number}")
+                        .add_dataframe_asset(table).add_batch_definition_whole_dataframe("all_rows"))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": compact})
+    # verdicts first (three times faster); the unexpected values only for what failed
+    result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+    if not result.success:
+        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    failures, outcomes = [], []
     for outcome in result.results:
-        if outcome.success:
-            continue
-        config = outcome.expectation_config
-        indices = (outcome.result or {}).get("unexpected_index_list") or []
-        rows = frame.iloc[[i for i in indices[:MAX_OFFENDING_ROWS] if isinstance(i, int)]]
-        failures.append(Failure(
-            table=table, expectation=config.type,
-            column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", []) or []) or None,
-            offending_rows=json.loads(rows.drop(columns=[c for c in rows.columns if c.startswith("check_")])
-                                      .to_json(orient="records", date_format="iso")),
-            unexpected_count=(outcome.result or {}).get("unexpected_count"),
-        ))
+        record = _outcome(outcome, len(frame))
+        if not outcome.success:
+            config = outcome.expectation_config
+            column = config.kwargs.get("column")
+            indices = (outcome.result or {}).get("unexpected_index_list") or []
+            rows = _offending_rows(frame, compact, column, indices)
+            record = dataclasses.replace(record, unexpected_count=len(rows) if column else record.unexpected_count)
+            shown = rows.head(MAX_OFFENDING_ROWS)
+            failures.append(Failure(
+                table=table, expectation=config.type, column=column,
+                offending_rows=json.loads(shown.drop(columns=[c for c in shown.columns if c.startswith("check_")])
+                                          .to_json(orient="records", date_format="iso")),
+                unexpected_count=len(rows) if column else None,
+            ))
+        outcomes.append(record)
     return SuiteReport(table, spec["name"], len(result.results), failures, len(frame), outcomes)
 
 
@@ -158,7 +218,7 @@ def _json_safe(value):
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
-def _outcome(outcome) -> Outcome:
+def _outcome(outcome, row_count: int) -> Outcome:
     config = outcome.expectation_config
     result = outcome.result or {}
     info = outcome.exception_info or {}
@@ -169,8 +229,11 @@ def _outcome(outcome) -> Outcome:
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     return Outcome(
         expectation=config.type, kwargs=_json_safe(kwargs), success=bool(outcome.success),
-        element_count=result.get("element_count"), unexpected_count=result.get("unexpected_count"),
-        unexpected_percent=result.get("unexpected_percent"), missing_count=result.get("missing_count"),
+        # counts refer to the table's rows; GX saw only its distinct values
+        element_count=row_count,
+        unexpected_count=0 if outcome.success else result.get("unexpected_count"),
+        unexpected_percent=0.0 if outcome.success else result.get("unexpected_percent"),
+        missing_count=None,
         observed_value=_json_safe(result.get("observed_value")),
         exception="; ".join(messages) or None,
     )

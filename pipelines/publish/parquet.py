@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 import time
 from pathlib import Path
 
@@ -115,15 +116,21 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{_host()}-{os.getpid()}-", dir=output_dir))
     try:
         staged: list[Path] = []
-        for name, (table, frame) in sorted(outputs.items()):
-            arrow = to_parquet_bytes_table(table, frame, run_metadata)
-            path = staging / f"{name}.parquet"
-            write_parquet(arrow, path)
-            staged.append(path)
-            if len(staged) == 1:
-                _test_pause_after_first_file(path)
-            for exporter in exporters or []:
-                staged += exporter(table, frame, arrow, staging, run_metadata)
+        # Parquet and CSV writing run in pyarrow's C++ without the GIL; a second thread overlaps them
+        # with the Python-bound Stata writer. Every task writes its own file, so order does not matter.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending = []
+            for name, (table, frame) in sorted(outputs.items()):
+                arrow = to_parquet_bytes_table(table, frame, run_metadata)
+                path = staging / f"{name}.parquet"
+                write_parquet(arrow, path)
+                staged.append(path)
+                if len(staged) == 1:
+                    _test_pause_after_first_file(path)
+                pending += [pool.submit(exporter, table, frame, arrow, staging, run_metadata)
+                            for exporter in exporters or []]
+            for future in pending:
+                staged += future.result()
         for name, data in sorted(extra_files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -180,7 +180,7 @@ def _term_shapes(row, y: float, axis: Axis, as_of: pd.Timestamp) -> list[str]:
     return shapes
 
 
-def _chart(groups: list[tuple[tuple[int, int], pd.DataFrame]], axis: Axis, as_of: pd.Timestamp,
+def _chart(groups: list[tuple[tuple[int, int], list]], axis: Axis, as_of: pd.Timestamp,
            watched: set[tuple[int, int]], rosters: dict[int, str], chart_id: str) -> str:
     height = TOP_PAD + AXIS_H + ROW_H * len(groups) + 6
     plot_top, plot_bottom = TOP_PAD + AXIS_H, TOP_PAD + AXIS_H + ROW_H * len(groups)
@@ -203,12 +203,13 @@ def _chart(groups: list[tuple[tuple[int, int], pd.DataFrame]], axis: Axis, as_of
         out.append(f'<text x="4" y="{_num(y + ROW_H / 2 + 4)}" font-size="12" fill="{COLORS["text"]}"{weight}>'
                    f'{star}ATOP {_e(_alliance_label(atopid, phase))}'
                    + (f'<title>members (COW): {_e(roster)}</title>' if roster else "") + '</text>')
-        if pd.notna(rows["start"].min()) and rows["start"].min() < axis.start:
+        starts = [r.start for r in rows if not pd.isna(r.start)]
+        if starts and min(starts) < axis.start:
             out.append(f'<text x="{LABEL_W - 2}" y="{_num(y + ROW_H / 2 + 4)}" font-size="11" text-anchor="end" '
-                       f'fill="{COLORS["muted"]}">◂ {rows["start"].min().year}</text>')
-        for row in rows.itertuples(index=False):
+                       f'fill="{COLORS["muted"]}">◂ {min(starts).year}</text>')
+        for row in rows:
             out += _term_shapes(row, y, axis, as_of)
-        last = rows.iloc[-1]
+        last = rows[-1]._asdict()
         out.append(f'<text x="{LABEL_W + PLOT_W + 10}" y="{_num(y + ROW_H / 2 + 4)}" font-size="11" '
                    f'fill="{COLORS["muted"]}">{_e(STATUS_LABELS.get(last["status"], last["status"]))}'
                    f'<title>{_e(last["reason"])}</title></text>')
@@ -270,13 +271,13 @@ def _watch_table(watch: pd.DataFrame, as_of: pd.Timestamp) -> str:
     return "\n".join(rows)
 
 
-def _term_list(key: tuple[int, int], rows: pd.DataFrame) -> str:
+def _term_list(key: tuple[int, int], rows: list) -> str:
     """The calendar as text under the charts: the dates exactly, for reading and for searching."""
     atopid, phase = key
     items = [f"term {r.term_number} ({_e(r.kind)}, {_e(r.basis)}): {_day(r.start)} – {_day(r.end) or 'no end'}"
              + (f", notice by {_day(r.notice_deadline)}" if not pd.isna(r.notice_deadline) else "")
-             for r in rows.itertuples(index=False)]
-    status = rows.iloc[-1]
+             for r in rows]
+    status = rows[-1]._asdict()
     return (f'<tr id="a{atopid}-{phase}"><td>{_e(_alliance_label(atopid, phase))}</td>'
             f'<td class="wrap">{"; ".join(items)}</td><td class="wrap">{_e(STATUS_LABELS.get(status["status"], status["status"]))}: '
             f'{_e(status["reason"])}</td></tr>')
@@ -304,11 +305,14 @@ def render_report(terms: pd.DataFrame, renewal_watch: pd.DataFrame | None, allia
     window_start = as_of_ts - pd.DateOffset(years=YEARS_SHOWN)
     reaches = terms["end"].isna() | (terms["end"] >= window_start)
     recent = set(zip(terms.loc[reaches, "atopid"].astype(int), terms.loc[reaches, "phase"].astype(int)))
-    groups = [((int(a), int(p)), rows.reset_index(drop=True))
-              for (a, p), rows in terms.groupby(["atopid", "phase"], sort=True)
-              if (int(a), int(p)) in recent or (int(a), int(p)) in watched]
-    total = terms.groupby(["atopid", "phase"]).ngroups
-    shown_terms = pd.concat([rows for _, rows in groups]) if groups else terms.iloc[:0]
+    # one pass over the rows: per-group DataFrames would cost a namedtuple class per alliance
+    by_key: dict[tuple[int, int], list] = {}
+    for record in terms.itertuples(index=False):
+        by_key.setdefault((int(record.atopid), int(record.phase)), []).append(record)
+    groups = [(key, records) for key, records in sorted(by_key.items()) if key in recent or key in watched]
+    total = len(by_key)
+    shown = {key for key, _ in groups}
+    shown_terms = terms[[(int(a), int(p)) in shown for a, p in zip(terms["atopid"], terms["phase"])]]
     axis = _axis_for(shown_terms, as_of_ts, list(watch["next_event_date"].dropna()))
 
     pages = [groups[i:i + ROWS_PER_CHART] for i in range(0, len(groups), ROWS_PER_CHART)]

@@ -76,7 +76,8 @@ _OCR_FIXES = (
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),          # "Neutra1ity"
 )
 # every swap above puts a digit next to a letter: only such words are looked at
-_MIXED = re.compile(r"[0-9][OlI]|[OlI][0-9]|[01][a-z]|[A-Za-z][01]")
+# anchored on the digit: a pattern that opens with a letter class would be tried at every letter
+_MIXED = re.compile(r"[0-9](?:(?<=[A-Za-z][0-9])|(?=[A-Za-z]))")
 _SPACE = re.compile(r"\s")
 
 

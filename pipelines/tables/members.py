@@ -163,25 +163,29 @@ def merge_members(sheet_members: pd.DataFrame, release_members: pd.DataFrame | N
 
 
 def term_rules(members: pd.DataFrame, notice: dict[tuple[int, int], int | None]) -> list[TermRules]:
-    """One set of term rules per alliance phase, from its members' (alliance-level) values."""
+    """One set of term rules per alliance phase, from its earliest-entering member's row (the
+    alliance-level values are the same on every member row)."""
+    ordered = members.sort_values(["atopid", "phase", "yrent", "moent", "dayent"], na_position="last")
+    first = ordered.drop_duplicates(["atopid", "phase"], keep="first").reset_index(drop=True)
+    grouped = members.groupby(["atopid", "phase"], sort=True)
+    in_effect = grouped["yrexit"].apply(lambda s: bool((s == 0).any()))
+    observed = grouped["observed_through"].max()
     rules = []
-    for (atopid, phase), group in members.groupby(["atopid", "phase"], sort=True):
-        first = group.sort_values(["yrent", "moent", "dayent"], na_position="last").iloc[0]
-        month = first["moent"] if pd.notna(first["moent"]) and first["moent"] > 0 else 1
-        day = first["dayent"] if pd.notna(first["dayent"]) and first["dayent"] > 0 else 1
-        exact = bool(pd.notna(first["moent"]) and pd.notna(first["dayent"]) and first["dayent"] > 0)
-        in_effect = bool((group["yrexit"] == 0).any())
-        ended = None if in_effect else group["observed_through"].max().date()
+    for row in first.itertuples(index=False):
+        key = (int(row.atopid), int(row.phase))
+        known_month = pd.notna(row.moent) and row.moent > 0
+        known_day = pd.notna(row.dayent) and row.dayent > 0
+        last_seen = observed.loc[key].date()
 
-        def value(column):
-            v = first[column]
+        def value(v):
             return None if pd.isna(v) else int(v)
 
         rules.append(TermRules(
-            atopid=int(atopid), phase=int(phase), begin=dt.date(int(first["yrent"]), int(month), int(day)),
-            begin_exact=exact, speclgth=value("speclgth"), length=value("length"), proren=value("proren"),
-            renewlgt=value("renewlgt"), notice_months=notice.get((int(atopid), int(phase))), ended=ended,
-            observed_through=group["observed_through"].max().date(),
+            atopid=key[0], phase=key[1],
+            begin=dt.date(int(row.yrent), int(row.moent) if known_month else 1, int(row.dayent) if known_day else 1),
+            begin_exact=bool(known_month and known_day), speclgth=value(row.speclgth), length=value(row.length),
+            proren=value(row.proren), renewlgt=value(row.renewlgt), notice_months=notice.get(key),
+            ended=None if in_effect.loc[key] else last_seen, observed_through=last_seen,
         ))
     return rules
 

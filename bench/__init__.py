@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.run` (make bench); synthetic coding sheets in bench.corpus."""
