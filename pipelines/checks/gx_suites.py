@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,8 +114,22 @@ def schema_expectations(table: str) -> list[dict]:
     return out
 
 
-@functools.cache
+_CONTEXT_LOCK = threading.Lock()
+
+
+def warm_up_in_background() -> None:
+    """Import GX and build its context on a second core while the first derives the tables: the
+    import alone takes seconds, and the checks need it only later in the run."""
+    threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
+
+
 def _context():
+    with _CONTEXT_LOCK:  # the warm-up thread and the first check may ask at the same time
+        return _make_context()
+
+
+@functools.cache
+def _make_context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -68,6 +68,15 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
     q19, q20, q22 = sheet[19], sheet[20], sheet[22]
     contingent, other_limits = yes_no(q19.text), yes_no(q22.text)
     olimob_value = other_limits
+    if contingent != 1:
+        # Q19 "No" (or unknown) decides every component at once, the same for every member
+        shared = {name: Coded.of(contingent, q19) for name in contingency_variables()[:-2]}
+        shared["olimob"] = Coded.of(olimob_value, q22)
+        shared["conditio"] = (Coded.of(1, q22) if olimob_value == 1 else
+                              Coded.of(None if contingent is None or olimob_value is None else 0, q19))
+        for member in members:
+            member.member_values.update(shared)
+        return
     sentences = _sentences(q19, q20) if contingent == 1 else []
     for member in members:
         values: dict[str, Coded] = {}

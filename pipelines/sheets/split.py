@@ -212,11 +212,9 @@ def split_sheet(text: str, file: str) -> SplitSheet:
         first_text = _QUESTION_START.match(lines[start]).group(2)
         block = [(start, first_text)] + [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped]
         pos, column = _answer_start(number, block)
-        body: list[tuple[int, str]] = []
-        for k, (i, content) in enumerate(block[pos:]):
-            if k == 0:
-                content = content[column:].lstrip(" :.\t")
-            body.append((i + 1, content.rstrip()))
+        first_index, first_content = block[pos]
+        body = [(first_index + 1, first_content[column:].lstrip(" :.\t").rstrip())]
+        body += [(i + 1, content.rstrip()) for i, content in block[pos + 1:]]
         while body and not body[0][1].strip():
             body.pop(0)
         while body and not body[-1][1].strip():
