@@ -64,9 +64,6 @@ def _fetch(name: str, settings: Settings) -> tuple[object, dict[str, str]]:
 
 @asset(group_name="raw", description="COW state system membership (states2016), when ATOP_USE_RELEASE=1.")
 def raw_cow_states(context: AssetExecutionContext) -> ExternalSource:
-    from .checks.gx_suites import warm_up_in_background
-
-    warm_up_in_background()  # the first asset of every run: the checks come much later
     settings = Settings.from_env()
     if not settings.use_release:
         context.add_output_metadata({"used": False})

@@ -134,6 +134,9 @@ class Table:
             if pa.types.is_date32(column.type):
                 series = pd.to_datetime(series)
                 arrays.append(pa.array(series.dt.date.where(series.notna(), None), type=column.type))
+            elif pa.types.is_string(column.type) and isinstance(series.dtype, pd.CategoricalDtype):
+                # decode the categories in Arrow: far cheaper than millions of Python strings
+                arrays.append(pa.array(series, from_pandas=True).cast(column.type))
             elif pa.types.is_string(column.type):
                 arrays.append(pa.array(series.astype("string"), type=column.type, from_pandas=True))
             elif pa.types.is_boolean(column.type):

@@ -9,7 +9,6 @@ import dataclasses
 import functools
 import json
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,18 +113,8 @@ def schema_expectations(table: str) -> list[dict]:
     return out
 
 
-_CONTEXT_LOCK = threading.Lock()
-
-
-def warm_up_in_background() -> None:
-    """Import GX and build its context on a second core while the first derives the tables: the
-    import alone takes seconds, and the checks need it only later in the run."""
-    threading.Thread(target=_context, name="gx-warm-up", daemon=True).start()
-
-
 def _context():
-    with _CONTEXT_LOCK:  # the warm-up thread and the first check may ask at the same time
-        return _make_context()
+    return _make_context()
 
 
 @functools.cache

@@ -20,16 +20,18 @@ _QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$"
 _SECTION_HEADER = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IGNORECASE)
 _PAGE_FURNITURE = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
 # the same three line shapes, found in one pass over the whole text (parsing speed: see BENCHMARKS.md)
-_CANDIDATE_LINE = re.compile(r"^[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
-                             re.IGNORECASE | re.MULTILINE)
+# a literal newline first lets the regex engine jump from line to line instead of trying every character
+_CANDIDATE_LINE = re.compile(r"\n[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
+                             re.IGNORECASE)
 
 
 def _candidate_line_indices(text: str) -> list[int]:
     """0-based indices of lines that may open a question or be a header or page furniture."""
-    indices, line, last = [], 0, 0
+    text = "\n" + text
+    indices, line, last = [], -1, 0
     for m in _CANDIDATE_LINE.finditer(text):
-        line += text.count("\n", last, m.start())
-        last = m.start()
+        line += text.count("\n", last, m.start() + 1)
+        last = m.start() + 1
         indices.append(line)
     return indices
 _TOKEN = re.compile(r"[a-z0-9#]+")

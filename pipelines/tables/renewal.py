@@ -38,12 +38,14 @@ def renewal_watch(terms: pd.DataFrame, members: pd.DataFrame, as_of: dt.date,
                                                               ignore_index=True)
 
 
-def watch_summary(watch: pd.DataFrame, as_of: dt.date) -> str:
+def watch_summary(watch: pd.DataFrame, as_of: dt.date, limit: int = 12) -> str:
     if watch.empty:
         return f"renewal watch ({as_of}): no notice deadline or term end within {WATCH_MONTHS} months"
     lines = [f"renewal watch ({as_of}): {len(watch)} alliance term(s) with a decision within {WATCH_MONTHS} months"]
-    for row in watch.itertuples():
+    for row in watch.head(limit).itertuples():
         lines.append(f"  ATOP {row.atopid} (members {row.members}): {row.next_event.replace('_', ' ')} "
                      f"{row.next_event_date.date()} ({row.months_until} months), term {row.term_number} ends "
                      f"{row.end.date() if pd.notna(row.end) else 'n/a'}")
+    if len(watch) > limit:
+        lines.append(f"  … and {len(watch) - limit} more in renewal_watch.parquet and renewals.html")
     return "\n".join(lines)
