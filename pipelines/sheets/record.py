@@ -5,13 +5,14 @@ quarantine record naming the file, question and line; one bad sheet never stops 
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .code import ALLIANCE_RULES, MEMBER_RULES, notice_months, renewals
-from .dates import PartialDate
+from .dates import PartialDate, find_dates
 from .errors import SheetError
 from .evidence import Coded, yes_no
 from .members import (SheetMember, Termination, code_atopid, refs_in, code_entry_dates, code_exit_dates,
@@ -80,12 +81,21 @@ def code_wartime(sheet: SplitSheet, members: list[SheetMember], said: Coded) -> 
     return said
 
 
+def revision_date(sheet: SplitSheet) -> PartialDate | None:
+    """Q60, the last revision of the sheet: a sheet that says "still in effect" and no "as of" date
+    says it as of its last revision."""
+    dates = find_dates(sheet[60].text)
+    return max((d.date for d in dates), default=None)
+
+
 def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedSheet:
     file = split.file
     atopid, phase = code_atopid(split[1], file)
     members = code_members(split[4], file, known_codes)
     code_entry_dates(split[3], members, file)
     termination = code_exit_dates(split[14], members, file)
+    if termination.in_effect and termination.observed_through is None:
+        termination = dataclasses.replace(termination, observed_through=revision_date(split))
     code_obligations(split[16], members)
 
     alliance = {name: func(split) for name, func in ALLIANCE_RULES.items()}
