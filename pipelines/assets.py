@@ -44,6 +44,7 @@ class ExternalSource:
     tables: dict[str, pd.DataFrame] | None
     version: str | None
     input_sha256: dict[str, str]
+    cow_codes: set[int] | None = None  # for checking the codes on sheets
 
 
 @dataclass
@@ -62,18 +63,27 @@ def _fetch(name: str, settings: Settings) -> tuple[object, dict[str, str]]:
     return fetched, hashes
 
 
+def _cached_source(name: str, settings: Settings):
+    from .sources.fetch import cached_source
+
+    return cached_source(name, settings)
+
+
 @asset(group_name="raw", description="COW state system membership (states2016), when ATOP_USE_RELEASE=1.")
 def raw_cow_states(context: AssetExecutionContext) -> ExternalSource:
     settings = Settings.from_env()
-    if not settings.use_release:
-        context.add_output_metadata({"used": False})
-        return ExternalSource(None, None, {})
     from .sources.cow import read_states
 
+    if not settings.use_release:
+        # offline: no download, but a verified copy already in the cache still checks sheets' COW codes
+        cached = _cached_source("cow_states", settings)
+        codes = {int(c) for c in read_states(cached)["ccode"]} if cached else None
+        context.add_output_metadata({"used": False, "cow_codes_from_cache": codes is not None})
+        return ExternalSource(None, None, {}, codes)
     fetched, hashes = _fetch("cow_states", settings)
     states = read_states(fetched)
     context.add_output_metadata({"used": True, "spells": len(states), "states": int(states["ccode"].nunique())})
-    return ExternalSource({"states": states}, fetched.version, hashes)
+    return ExternalSource({"states": states}, fetched.version, hashes, {int(c) for c in states["ccode"]})
 
 
 @asset(group_name="raw", description="ATOP 5.1 release tables, when ATOP_USE_RELEASE=1.")
@@ -94,8 +104,8 @@ def raw_release(context: AssetExecutionContext) -> ExternalSource:
 @asset(group_name="raw", description="Coding sheets from ATOP_SHEETS_DIR, parsed and coded; bad sheets quarantined.")
 def raw_sheets(context: AssetExecutionContext, raw_cow_states: ExternalSource) -> RawInputs:
     settings = Settings.from_env()
-    # COW codes are checked against the state system when it is loaded; offline, only their range
-    known = (set(int(c) for c in raw_cow_states.tables["states"]["ccode"]) if raw_cow_states.tables else None)
+    # COW codes are checked against the state system when it is at hand; otherwise only their range
+    known = raw_cow_states.cow_codes
     batch = load_sheets(settings.sheets_dir, known)
     hashes = {f"sheets/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest()
               for p in sorted(settings.sheets_dir.glob("*")) if p.is_file()} if settings.sheets_dir.is_dir() else {}

@@ -118,3 +118,26 @@ def test_bad_sheets_are_quarantined_and_the_seed_is_still_published(run_env: Pat
     assert by_file["missing.txt"]["line"] == 29
     members = pd.read_parquet(run_env / "members.parquet")
     assert sorted(members["member"]) == [705, 710]
+
+
+def test_offline_run_checks_cow_codes_against_a_verified_cache(run_env: Path, sheets_dir: Path, tmp_path: Path,
+                                                               monkeypatch):
+    from pipelines.config import Settings
+    from pipelines.sources.fetch import fetch_source
+
+    from .conftest import MIRROR
+
+    if not (MIRROR / "states2016.csv").exists():
+        pytest.skip(f"needs the COW states mirror at {MIRROR}")
+    monkeypatch.setenv("ATOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ATOP_MIRROR", str(MIRROR))
+    fetch_source("cow_states", Settings.from_env())  # an earlier full run left a verified copy
+    monkeypatch.delenv("ATOP_MIRROR")
+    shutil.copy(ROOT / "tests" / "bad_sheets" / "unknown_cow.txt", sheets_dir / "unknown_cow.txt")
+
+    assert run_job().success
+
+    quarantine = json.loads((run_env / "quarantine.json").read_text())["quarantined"]
+    assert [(q["file"], q["question"], q["line"]) for q in quarantine] == [("unknown_cow.txt", 4, 11)]
+    assert "unknown COW code 999" in quarantine[0]["reason"]
+    assert "all_dyad_years.parquet" not in {p.name for p in run_env.iterdir()}

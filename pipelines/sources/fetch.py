@@ -723,6 +723,20 @@ def fetch_source(name: str, settings: Settings, options: FetchOptions | None = N
     return _as_fetched(spec, final, verified)
 
 
+def cached_source(name: str, settings: Settings, options: FetchOptions | None = None) -> FetchedSource | None:
+    """The source from the cache if it is there and matches the lock; never touches the network
+    (offline runs use it for what a verified copy can tell, such as the list of COW codes)."""
+    spec = load_sources(settings.sources_file).get(name)
+    if spec is None:
+        return None
+    with _cache_guard(settings.cache_dir):
+        entry = read_lock(settings.lock_file).get(name)
+        if entry is None:
+            return None
+        return _load_cached(spec, _cache_path(settings, spec), entry, options or FetchOptions.from_env(),
+                            settings.lock_file)
+
+
 def fetch_all(settings: Settings, options: FetchOptions | None = None) -> dict[str, FetchedSource]:
     """Every source in raw/sources.toml, in file order."""
     options = options or FetchOptions.from_env()
