@@ -412,7 +412,7 @@ def milcon(sheet: SplitSheet) -> Coded:
     return _yes_then(sheet[31], [
         (r"common defen[cs]e policy|joint (military )?planning|common doctrine|coordinat\w+ (of )?(training|procurement)", 3),
         (r"peace\s*time|regular|permanent|standing", 2),
-        (r"(only )?in (the )?(event|case) of (war|hostilities|attack)|during (war|hostilities)", 1),
+        (r"\bin (the )?(event|case) of (war|hostilities|attack)|during (war|hostilities)", 1),
     ], 2)
 
 

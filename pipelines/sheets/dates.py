@@ -114,13 +114,24 @@ def _numbered(pattern: re.Pattern, index: int) -> str:
 
 # one scan instead of six: at any position the most specific reading is tried first
 _ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
+# the same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
+# mode is several times slower
+_ANY_DATE_LOWER = re.compile(_ANY_DATE.pattern)
+
+
+def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern):
+    low = text.lower()
+    if len(low) == len(text):
+        return lower.finditer(low), text
+    return insensitive.finditer(text), text
 
 
 def find_dates(text: str) -> list[FoundDate]:
     """Every date in the text, most specific reading first where readings overlap, in text order.
     (OCR swaps are repaired once when the sheet is read, not here.)"""
     found: list[FoundDate] = []
-    for m in _ANY_DATE.finditer(text):
+    matches, original = _scan(text, _ANY_DATE, _ANY_DATE_LOWER)
+    for m in matches:
         index = next(i for i in range(len(_PATTERNS)) if m.group(f"p{i}") is not None)
         groups = m.groupdict()
         year = int(groups[f"year{index}"])
@@ -129,7 +140,7 @@ def find_dates(text: str) -> list[FoundDate]:
         day = int(groups[f"day{index}"]) if groups.get(f"day{index}") else None
         if not _valid(year, month, day):
             continue
-        found.append(FoundDate(PartialDate(year, month, day), m.start(), m.end(), m.group()))
+        found.append(FoundDate(PartialDate(year, month, day), m.start(), m.end(), original[m.start():m.end()]))
     return found
 
 
@@ -145,6 +156,7 @@ _AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WOR
            r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
 _DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
                        re.IGNORECASE)
+_DURATION_LOWER = re.compile(_DURATION.pattern)
 
 
 def parse_number(token: str) -> float | None:
@@ -172,10 +184,11 @@ class FoundDuration:
 def find_durations(text: str) -> list[FoundDuration]:
     """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order."""
     out = []
-    for m in _DURATION.finditer(text):
+    matches, original = _scan(text, _DURATION, _DURATION_LOWER)
+    for m in matches:
         amount = float(m.group("digits")) if m.group("digits") else parse_number(m.group("amount"))
         if amount is None:
             continue
         factor = 1 if m.group("unit").lower().startswith("month") else 12
-        out.append(FoundDuration(int(round(amount * factor)), m.start(), m.end(), m.group()))
+        out.append(FoundDuration(int(round(amount * factor)), m.start(), m.end(), original[m.start():m.end()]))
     return out

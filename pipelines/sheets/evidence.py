@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .split import Answer
 
 
-@dataclass(frozen=True)
-class Coded:
+class Coded(NamedTuple):
+    """Immutable, and a tuple because a sheet makes a hundred of them (a frozen dataclass costs
+    several times more to build)."""
     value: int | None      # None is ATOP's missing: the sheet does not determine the value
     question: int
     first_line: int
@@ -70,11 +71,31 @@ def flatten(text: str) -> str:
     return " ".join(text.split())
 
 
+_UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
+
+
+@lru_cache(maxsize=1024)
+def _compiled_lower(pattern: str) -> re.Pattern:
+    # Case-insensitive matching is several times slower in `re` (no literal-prefix scan), so rules
+    # search lower-cased text with lower-cased literals; escapes such as \W and \S keep their case.
+    return re.compile(_UPPER_LITERAL.sub(lambda m: m.group().lower(), pattern))
+
+
+@lru_cache(maxsize=4096)
+def lowered(text: str) -> str | None:
+    """The flattened text in lower case, when lower-casing keeps every position (ASCII and most
+    scripts); None otherwise, and the caller matches case-insensitively instead."""
+    flat = flatten(text)
+    low = flat.lower()
+    return low if len(low) == len(flat) else None
+
+
 def mentions(text: str, *patterns: str) -> str | None:
     """The first sentence-sized phrase around a match of any pattern, or None."""
     flat = flatten(text)
+    low = lowered(text)
     for pattern in patterns:
-        m = _compiled(pattern).search(flat)
+        m = _compiled_lower(pattern).search(low) if low is not None else _compiled(pattern).search(flat)
         if m:
             start = max(0, flat.rfind(".", 0, m.start()) + 1)
             end = flat.find(".", m.end())

@@ -21,7 +21,8 @@ def decode_text(data: bytes, file: str) -> str:
     if not data.strip():
         raise SheetError(file, "empty file")
     sample = data[:4096]
-    if sum(sample.count(bytes([b])) for b in _CONTROL_BYTES) > max(4, len(sample) // 100):
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if control > max(4, len(sample) // 100):
         raise SheetError(file, "binary file, not a coding sheet")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -31,7 +32,9 @@ def decode_text(data: bytes, file: str) -> str:
             continue
     else:  # cp1252 leaves five bytes undefined; latin-1 maps every byte and never fails
         text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    if "\r" in text or "\f" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return text
 
 
 def pdf_text(data: bytes, file: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from difflib import SequenceMatcher
 
 from .errors import SheetError
@@ -51,20 +52,20 @@ _PROMPT_OPENINGS = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
 
 def _prompt_regex(tokens: list[str]) -> re.Pattern:
     parts = [r"#\d*" if t == "#" else re.escape(t) for t in tokens]
-    return re.compile(r"[^a-z0-9#]*" + r"[^a-z0-9#]+".join(parts), re.IGNORECASE)
+    # matched against lower-cased text: re's case-insensitive mode is several times slower
+    return re.compile(r"[^a-z0-9#]*" + r"[^a-z0-9#]+".join(parts))
 
 
 # the prompt as printed, any punctuation/line breaks between its words: one C-level match per answer
 _PROMPT_REGEX = {n: _prompt_regex(tokens) for n, tokens in _PROMPT_TOKENS.items()}
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     question: int
     text: str            # the coder's answer, line breaks kept
     first_line: int      # 1-based line numbers in the file; the prompt line when the answer is empty
     last_line: int
-    lines: tuple[tuple[int, str], ...] = field(default=(), repr=False)  # (line number, text) of the answer
+    lines: tuple[tuple[int, str], ...] = ()  # (line number, text) of the answer
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,11 @@ def _question_number(token: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def find_question_starts(lines: list[str], file: str, candidates: list[int] | None = None) -> list[tuple[int, int]]:
-    """(question number, 0-based line index) for every line that opens a question, in order."""
-    starts: list[tuple[int, int]] = []
+def find_question_starts(lines: list[str], file: str,
+                         candidates: list[int] | None = None) -> list[tuple[int, int, str]]:
+    """(question number, 0-based line index, text after the number) for every line that opens a
+    question, in order."""
+    starts: list[tuple[int, int, str]] = []
     seen: dict[int, int] = {}
     for index in (range(len(lines)) if candidates is None else candidates):
         line = lines[index]
@@ -126,19 +129,19 @@ def find_question_starts(lines: list[str], file: str, candidates: list[int] | No
             raise SheetError(file, f"question {number} comes after question {starts[-1][0]}",
                              question=number, line=index + 1)
         seen[number] = index
-        starts.append((number, index))
+        starts.append((number, index, match.group(2)))
     return starts
 
 
-def _check_complete(starts: list[tuple[int, int]], file: str, lines: list[str]) -> None:
+def _check_complete(starts: list[tuple[int, int, str]], file: str, lines: list[str]) -> None:
     line_count = len(lines)
-    present = {n for n, _ in starts}
+    present = {n for n, _, _ in starts}
     missing = [n for n in range(1, QUESTION_COUNT + 1) if n not in present]
     if not missing:
         return
     first = missing[0]
-    following = [i for n, i in starts if n > first]
-    preceding = [i for n, i in starts if n < first]
+    following = [i for n, i, _ in starts if n > first]
+    preceding = [i for n, i, _ in starts if n < first]
     line = (following[0] + 1) if following else line_count
     # where the missing question should have begun: a section header standing in its place, else
     # the next question that is present
@@ -158,7 +161,8 @@ def _check_complete(starts: list[tuple[int, int]], file: str, lines: list[str]) 
 def _answer_start(number: int, block: list[tuple[int, str]]) -> tuple[int, int]:
     """(position in block, column) where the answer begins, after the printed prompt."""
     head = "\n".join(text for _, text in block[:8])
-    exact = _PROMPT_REGEX[number].match(head)
+    lowered = head.lower()
+    exact = _PROMPT_REGEX[number].match(lowered) if len(lowered) == len(head) else None
     if exact:
         pos, column = _locate(block, exact.end())
         return pos, _after_punctuation(block[pos][1], column)
@@ -209,10 +213,11 @@ def split_sheet(text: str, file: str) -> SplitSheet:
     _check_complete(starts, file, lines)
 
     answers: dict[int, Answer] = {}
-    bounds = [i for _, i in starts] + [len(lines)]
-    for (number, start), stop in zip(starts, bounds[1:]):
-        first_text = _QUESTION_START.match(lines[start]).group(2)
-        block = [(start, first_text)] + [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped]
+    bounds = [i for _, i, _ in starts] + [len(lines)]
+    for (number, start, first_text), stop in zip(starts, bounds[1:]):
+        block = [(start, first_text)]
+        block += [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped] if skipped else \
+            list(zip(range(start + 1, stop), lines[start + 1:stop]))
         pos, column = _answer_start(number, block)
         first_index, first_content = block[pos]
         body = [(first_index + 1, first_content[column:].lstrip(" :.\t").rstrip())]
