@@ -101,6 +101,14 @@ def _test_pause_after_first_file(path: Path) -> None:
 MANIFEST = "MANIFEST.json"
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _export_and_hash(exporter, table, frame, arrow, staging, run_metadata) -> list[tuple[Path, str]]:
+    return [(path, _sha256(path)) for path in exporter(table, frame, arrow, staging, run_metadata)]
+
+
 def _manifest_files(path: Path) -> set[str]:
     try:
         return set(json.loads(path.read_text(encoding="utf-8"))["files"])
@@ -116,6 +124,7 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{_host()}-{os.getpid()}-", dir=output_dir))
     try:
         staged: list[Path] = []
+        hashes: dict[Path, str] = {}  # exports are hashed by the thread that wrote them
         # Parquet and CSV writing run in pyarrow's C++ without the GIL; a second thread overlaps them
         # with the Python-bound Stata writer. Every task writes its own file, so order does not matter.
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -127,10 +136,12 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
                 staged.append(path)
                 if len(staged) == 1:
                     _test_pause_after_first_file(path)
-                pending += [pool.submit(exporter, table, frame, arrow, staging, run_metadata)
+                pending += [pool.submit(_export_and_hash, exporter, table, frame, arrow, staging, run_metadata)
                             for exporter in exporters or []]
             for future in pending:
-                staged += future.result()
+                for path, digest in future.result():
+                    staged.append(path)
+                    hashes[path] = digest
         for name, data in sorted(extra_files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +150,7 @@ def publish(outputs: dict[str, tuple[Table, pd.DataFrame]], extra_files: dict[st
         manifest = staging / MANIFEST
         manifest.write_text(json.dumps({
             "run": {k: v for k, v in sorted(run_metadata.items()) if k != "input_sha256"},
-            "files": {str(p.relative_to(staging)): hashlib.sha256(p.read_bytes()).hexdigest() for p in staged},
+            "files": {str(p.relative_to(staging)): hashes.get(p) or _sha256(p) for p in staged},
         }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         staged.append(manifest)
         for path in staged:
