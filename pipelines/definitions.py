@@ -11,7 +11,7 @@ from dagster import Definitions, define_asset_job, AssetSelection
 
 from .assets import ALL_ASSETS, ALL_CHECKS
 from .sensors import sheets_sensor
-from .executors import executor_from_env
+from .executors import executor_from_env, io_manager_from_env
 
 full_job = define_asset_job("atop_full_job", selection=AssetSelection.all(),
                             description="Every asset and check: sheets (and release) to published tables.")
@@ -24,7 +24,8 @@ def build_defs() -> Definitions:
         name="atop_weekly", job=full_job, cron_schedule=os.environ.get("ATOP_SCHEDULE_CRON", "0 6 * * 1"),
         execution_timezone="UTC", description="Rebuild every table on a schedule (ATOP_SCHEDULE_CRON).")
     return Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[full_job], schedules=[schedule],
-                       sensors=[sheets_sensor(full_job)], executor=executor_from_env())
+                       sensors=[sheets_sensor(full_job)], executor=executor_from_env(),
+                       resources={"io_manager": io_manager_from_env()})
 
 
 defs = build_defs()

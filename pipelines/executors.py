@@ -33,3 +33,13 @@ def executor_from_env() -> ExecutorDefinition:
             raise RuntimeError(f"ATOP_EXECUTOR={name} needs `pip install {module.replace('_', '-')}==0.29.27` "
                                "(the release that goes with dagster 1.13.27)") from exc
     raise ValueError(f"unknown ATOP_EXECUTOR {name!r}: use in_process, multiprocess, k8s, celery or dask")
+
+
+def io_manager_from_env():
+    """In one process, table values pass from step to step in memory: pickling a two-million-row
+    panel to disk and back for each consumer cost about a second a run. Any other executor runs
+    steps in separate processes and needs Dagster's file-system store."""
+    from dagster import fs_io_manager, mem_io_manager
+
+    name = os.environ.get("ATOP_EXECUTOR", "in_process").strip().lower()
+    return mem_io_manager if name in ("in_process", "inprocess", "") else fs_io_manager
