@@ -26,7 +26,7 @@ from .sheets.agreement import compare_codings, summarize
 from .sheets.record import SheetBatch, load_sheets
 from .tables.all_dyads import all_dyad_years as derive_all_dyad_years
 from .tables.dyads import directed_dyad_years, undirected_dyad_years
-from .tables.members import (MEMBER_COLUMNS, alliances_frame, build_terms, merge_members,
+from .tables.members import (MEMBER_COLUMNS, alliances_frame, build_terms, code_cowsys, merge_members,
                              release_members_frame, sheet_members_frame)
 from .tables.renewal import renewal_watch as derive_renewal_watch
 from .tables.renewal import watch_summary
@@ -122,9 +122,12 @@ def raw_sheets(context: AssetExecutionContext, raw_cow_states: ExternalSource) -
 
 @asset(group_name="core", description="Member spells from sheets and release (sheet wins), with the "
                                       "term calendar that projects in-effect alliances to the as-of date.")
-def core_spells(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release: ExternalSource) -> Spells:
+def core_spells(context: AssetExecutionContext, raw_sheets: RawInputs, raw_release: ExternalSource,
+                raw_cow_states: ExternalSource) -> Spells:
     settings = Settings.from_env()
     sheet_members = sheet_members_frame(raw_sheets.batch.sheets)
+    if raw_cow_states.tables:
+        sheet_members = code_cowsys(sheet_members, raw_cow_states.tables["states"])
     release = raw_release.tables["members"] if raw_release.tables else None
     merged = merge_members(sheet_members, release_members_frame(release, raw_release.version)
                            if release is not None else None)

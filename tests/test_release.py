@@ -79,6 +79,10 @@ def test_5030_continues_as_projected_and_is_on_the_renewal_watch(out_2026: Path)
     pair = dyads[(dyads["statea"] == 705) & (dyads["stateb"] == 710)]
     assert pair["year"].max() == 2026
     assert set(pair.loc[pair["year"] > 2018, "basis"]) == {"projected"}
+    members = pd.read_parquet(out_2026 / "members.parquet")
+    sheet_rows = members[members["atopid"] == 5030]
+    assert set(sheet_rows["origin"]) == {"sheet:5030.txt"}
+    assert list(sheet_rows["cowsys"]) == [1, 1]  # both in COW's system when they signed (codebook COWSYS)
     watch = pd.read_parquet(out_2026 / "renewal_watch.parquet")
     row = watch[watch["atopid"] == 5030].iloc[0]
     assert row["next_event"] == "notice_deadline" and str(row["next_event_date"]) == "2026-12-23"

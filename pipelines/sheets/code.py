@@ -54,6 +54,16 @@ def _dummy(answer: Answer) -> Coded:
     return Coded.of(yes_no(answer.text), answer)
 
 
+# ---- Formation (Q2, Q5–Q13) --------------------------------------------------------------------
+
+@rule("cowid")
+def cowid(sheet: SplitSheet) -> Coded:
+    """COWID: the alliance's number in the COW alliance data (Q2); missing when COW lacks it."""
+    answer = sheet[2]
+    m = re.match(r"^\W*(\d{1,4})\b", answer.text)
+    return Coded.of(int(m.group(1)) if m else None, answer, m.group() if m else None)
+
+
 # ---- Formation (Q5–Q13) ----------------------------------------------------------------------
 
 @rule("wartime")

@@ -235,3 +235,31 @@ def build_terms(members: pd.DataFrame, notice: dict[tuple[int, int], int | None]
     """Term calendar and the members with their projection, in one step."""
     terms, calendars = terms_table(term_rules(members, notice), as_of)
     return terms, project_members(members, calendars)
+
+
+def code_cowsys(members: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """COWSYS for sheet rows: 1 if the state was a COW system member on the day it signed, 0 if not,
+    NA after the end of COW's coverage (codebook 2.32). Release rows keep ATOP's own value."""
+    out = members.copy()
+    from_sheet = out["origin"].str.startswith("sheet:")
+    if not from_sheet.any():
+        return out
+    entry = pd.to_datetime(pd.DataFrame({"year": out["yrent"].astype("int64"),
+                                         "month": out["moent"].fillna(1).astype("int64"),
+                                         "day": out["dayent"].fillna(1).astype("int64")}))
+    spells = pd.DataFrame({
+        "member": states["ccode"].astype("int64"),
+        "start": pd.to_datetime(pd.DataFrame({"year": states["styear"], "month": states["stmonth"],
+                                              "day": states["stday"]}).astype("int64")),
+        "end": pd.to_datetime(pd.DataFrame({"year": states["endyear"], "month": states["endmonth"],
+                                            "day": states["endday"]}).astype("int64")),
+    })
+    probe = pd.DataFrame({"row": out.index[from_sheet], "member": out.loc[from_sheet, "member"].astype("int64"),
+                          "entry": entry[from_sheet]})
+    joined = probe.merge(spells, on="member", how="left")
+    joined["inside"] = (joined["start"] <= joined["entry"]) & (joined["entry"] <= joined["end"])
+    member_of_system = joined.groupby("row")["inside"].any()
+    coverage_end = spells["end"].max()
+    value = member_of_system.astype("Int64").where(probe.set_index("row")["entry"] <= coverage_end, pd.NA)
+    out.loc[value.index, "cowsys"] = value
+    return out
