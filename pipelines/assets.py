@@ -170,11 +170,11 @@ def _evidence(raw_sheets: RawInputs) -> pd.DataFrame:
     return frame.drop_duplicates(["atopid", "phase", "member", "variable"], keep="first")
 
 
-def _agreement(raw_sheets: RawInputs, raw_release: ExternalSource) -> pd.DataFrame | None:
+def _agreement(core_spells: Spells, raw_release: ExternalSource) -> pd.DataFrame | None:
     """Sheet coding vs release coding for the atopids both have (ATOP's member-level variables)."""
     if not raw_release.tables:
         return None
-    ours = sheet_members_frame(raw_sheets.batch.sheets)
+    ours = core_spells.members[core_spells.members["origin"].str.startswith("sheet:")]
     release = release_members_frame(raw_release.tables["members"], raw_release.version)
     release = release[release["atopid"].isin(ours["atopid"].unique())]
     variables = [c for c in MEMBER_COLUMNS if c not in ("atopid", "phase", "member", "cowid", "cow4id", "cowsys")]
@@ -222,7 +222,7 @@ all_dyad_years = table_asset("all_dyad_years", {"dyad_years_directed": AssetIn()
                                                 "core_spells": AssetIn()}, _all_dyads)
 renewal_watch = table_asset("renewal_watch", {"core_spells": AssetIn()}, _renewal_watch)
 coding_evidence = table_asset("coding_evidence", {"raw_sheets": AssetIn()}, _evidence)
-coding_agreement = table_asset("coding_agreement", {"raw_sheets": AssetIn(), "raw_release": AssetIn()}, _agreement)
+coding_agreement = table_asset("coding_agreement", {"core_spells": AssetIn(), "raw_release": AssetIn()}, _agreement)
 
 TABLE_ASSETS = [members, terms, alliances, dyad_years_directed, dyad_years, state_years, all_dyad_years,
                 renewal_watch, coding_evidence, coding_agreement]
