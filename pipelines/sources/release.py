@@ -89,10 +89,14 @@ def _member_for(fetched: FetchedSource, filename: str) -> str:
     return matches[0]
 
 
-def read_release(fetched: FetchedSource) -> dict[str, pd.DataFrame]:
-    """The four ATOP 5.1 tables: members, alliances, phases, state_years (ATOP's column names)."""
+def read_release(fetched: FetchedSource, tables_wanted: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The ATOP 5.1 tables (all four by default: members, alliances, phases, state_years), with
+    ATOP's column names."""
+    wanted = set(RELEASE_FILES) if tables_wanted is None else set(tables_wanted)
     tables = {}
     for table, filename in RELEASE_FILES.items():
+        if table not in wanted:
+            continue
         member = _member_for(fetched, filename)
         tables[table] = read_typed_csv(
             fetched.read(member),

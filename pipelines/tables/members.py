@@ -168,7 +168,7 @@ def term_rules(members: pd.DataFrame, notice: dict[tuple[int, int], int | None])
     ordered = members.sort_values(["atopid", "phase", "yrent", "moent", "dayent"], na_position="last")
     first = ordered.drop_duplicates(["atopid", "phase"], keep="first").reset_index(drop=True)
     grouped = members.groupby(["atopid", "phase"], sort=True)
-    in_effect = grouped["yrexit"].apply(lambda s: bool((s == 0).any()))
+    in_effect = (members["yrexit"] == 0).groupby([members["atopid"], members["phase"]]).any()
     observed = grouped["observed_through"].max()
     rules = []
     for row in first.itertuples(index=False):
@@ -214,7 +214,7 @@ def alliances_frame(members: pd.DataFrame) -> pd.DataFrame:
     out["begyr"], out["begmo"], out["begday"] = first["yrent"], first["moent"], first["dayent"]
     for obligation in OBLIGATIONS + ("active", "conditio"):
         out[obligation] = grouped[obligation].max()
-    in_effect = grouped["yrexit"].apply(lambda s: bool((s == 0).any()))
+    in_effect = (ordered["yrexit"] == 0).groupby(ordered["atopid"]).any()
     exits = ordered[ordered["yrexit"] > 0].sort_values(["yrexit", "moexit", "dayexit"]).groupby("atopid").last()
     out["ineffect"] = in_effect.astype(int)
     for column, source in (("endyr", "yrexit"), ("endmo", "moexit"), ("endday", "dayexit")):
