@@ -199,8 +199,5 @@ TABLES: dict[str, Table] = {t.name: t for t in [
            {"file", "question"}, nullable_keys={"member"}),
 ]}
 
-OBLIGATION_COLUMNS = ("defense", "offense", "neutral", "nonagg", "consul")
-
-
 def table(name: str) -> Table:
     return TABLES[name]

@@ -26,8 +26,11 @@ def test_split_finds_all_61_questions_despite_pdf_artifacts():
     assert sheet[3].text == "December 23, 2002"
     # a wrapped prompt (Q6) does not leak into the answer
     assert sheet[6].text == "Treaty."
-    # the mis-numbered header ("SECTION II" over institutionalization) is not part of Q28's answer
+    # the mis-numbered header ("SECTION II" over institutionalization) is not part of Q28's answer,
+    # and the sections follow the question numbers, not the printed headers
     assert "SECTION" not in sheet[28].text
+    assert [sheet[q].section[:4] for q in (15, 16, 29, 44, 61)] == ["I. F", "II. ", "III.", "IV. ", "V. D"]
+    assert [line for line, _ in sheet.section_headers] == [1, 51, 133, 199, 269]
     assert sheet[20].text.endswith("No.")
     assert sheet[4].first_line == 10 and sheet[4].last_line == 11
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from difflib import SequenceMatcher
 
 from .errors import SheetError
-from .questions import PROMPTS, QUESTION_COUNT
+from .questions import PROMPTS, QUESTION_COUNT, section_of
 
 # OCR splits or swaps digits ("2 3." for "23.", "l0." for "10."); the prompt check filters false starts
 _QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
@@ -66,6 +66,11 @@ class Answer(NamedTuple):
     first_line: int      # 1-based line numbers in the file; the prompt line when the answer is empty
     last_line: int
     lines: tuple[tuple[int, str], ...] = ()  # (line number, text) of the answer
+
+    @property
+    def section(self) -> str:
+        """The sheet section, from the question number (printed headers can be mis-numbered)."""
+        return section_of(self.question)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ MEMBER_COLUMNS = [
     "acqterr", "divgains", "demwith", "reflnun", "refothio", "natrefal", "compag", "nomicoop", "conres",
     "agprois", "conmen", "ecaid", "interv", "source",
 ]
-PROVENANCE_COLUMNS = ["origin", "observed_through", "projected_through"]
 
 # ATOP 5.1 alliance-level columns (atop5_1a.csv) without the mem1…mem59 roster and VERSION.
 ALLIANCE_COLUMNS = [
@@ -41,7 +40,6 @@ ALLIANCE_COLUMNS = [
     "reflnun", "refothio", "natrefal", "compag", "nomicoop", "conres", "agprois", "conmen", "ecaid", "interv",
     "source", "members", "origin",
 ]
-INT_MEMBER_COLUMNS = [c for c in MEMBER_COLUMNS]
 
 
 def _exit_parts(sheet: CodedSheet, exit_date) -> tuple[int, int, int | None]:
