@@ -8,7 +8,6 @@ depends on every table, so one failed suite publishes nothing.
 Tables that need the release or COW (state_years, all_dyad_years, coding_agreement) are None in
 a sheets-only run and are then neither checked nor written.
 """
-import hashlib
 import inspect
 import json
 from dataclasses import dataclass
@@ -107,8 +106,6 @@ def raw_sheets(context: AssetExecutionContext, raw_cow_states: ExternalSource) -
     # COW codes are checked against the state system when it is at hand; otherwise only their range
     known = raw_cow_states.cow_codes
     batch = load_sheets(settings.sheets_dir, known)
-    hashes = {f"sheets/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest()
-              for p in sorted(settings.sheets_dir.glob("*")) if p.is_file()} if settings.sheets_dir.is_dir() else {}
     for record in batch.quarantine:
         context.log.warning(f"quarantined {record['file']}: Q{record['question']} line {record['line']}: "
                             f"{record['reason']}")
@@ -117,7 +114,7 @@ def raw_sheets(context: AssetExecutionContext, raw_cow_states: ExternalSource) -
         "quarantine": MetadataValue.json(batch.quarantine), "sheets_dir": str(settings.sheets_dir),
         "cow_codes_checked": known is not None,
     })
-    return RawInputs(batch, hashes)
+    return RawInputs(batch, batch.input_sha256)
 
 
 @asset(group_name="core", description="Member spells from sheets and release (sheet wins), with the "

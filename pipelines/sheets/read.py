@@ -52,10 +52,11 @@ def pdf_text(data: bytes, file: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_sheet_text(path: Path) -> str:
+def read_sheet_text(path: Path, data: bytes | None = None) -> str:
+    """The sheet's text; `data` when the caller has already read the file's bytes."""
     from .dates import undo_ocr
 
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
         text = pdf_text(data, path.name)
     else:

@@ -6,6 +6,7 @@ quarantine record naming the file, question and line; one bad sheet never stops 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import gc
 import re
 from dataclasses import dataclass, field
@@ -136,8 +137,8 @@ def _evidence_rows(sheet: CodedSheet, atopid: Coded, phase: Coded) -> list[dict]
     return rows
 
 
-def parse_sheet_file(path: Path, known_codes: set[int] | None = None) -> CodedSheet:
-    text = read_sheet_text(path)
+def parse_sheet_file(path: Path, known_codes: set[int] | None = None, data: bytes | None = None) -> CodedSheet:
+    text = read_sheet_text(path, data)
     return code_sheet(split_sheet(text, path.name), known_codes)
 
 
@@ -145,6 +146,7 @@ def parse_sheet_file(path: Path, known_codes: set[int] | None = None) -> CodedSh
 class SheetBatch:
     sheets: list[CodedSheet]
     quarantine: list[dict]
+    input_sha256: dict[str, str] = field(default_factory=dict)  # "sheets/<file>" → SHA-256 of its bytes
 
 
 def load_sheets(directory: Path, known_codes: set[int] | None = None) -> SheetBatch:
@@ -164,13 +166,16 @@ def load_sheets(directory: Path, known_codes: set[int] | None = None) -> SheetBa
 def _load_sheets(directory: Path, known_codes: set[int] | None) -> SheetBatch:
     sheets: list[CodedSheet] = []
     quarantine: list[dict] = []
+    hashes: dict[str, str] = {}
     paths = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")) \
         if directory.is_dir() else []
     for path in paths:
         if path.suffix.lower() not in SHEET_SUFFIXES:
             continue
         try:
-            sheets.append(parse_sheet_file(path, known_codes))
+            data = path.read_bytes()
+            hashes[f"sheets/{path.name}"] = hashlib.sha256(data).hexdigest()
+            sheets.append(parse_sheet_file(path, known_codes, data))
         except SheetError as err:
             quarantine.append(err.as_record())
         except Exception as err:  # a parser bug must not take the batch down; it is reported instead
@@ -190,4 +195,4 @@ def _load_sheets(directory: Path, known_codes: set[int] | None) -> SheetBatch:
             quarantine.append({"file": sheet.file, "question": 1, "line": line,
                                "reason": f"ATOP id {atopid} phase {phase} is claimed by several sheets: {files}"})
     quarantine.sort(key=lambda q: (q["file"], q["reason"]))
-    return SheetBatch(kept, quarantine)
+    return SheetBatch(kept, quarantine, hashes)

@@ -105,27 +105,16 @@ class _BadContent(Exception):
 # -------------------------------------------------------------------------------------- options
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_number(name: str, default, convert, minimum):
+    """A numeric setting from the environment: `default` when unset, a clear error when malformed."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
-def _env_int(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+        kind = "a whole number" if convert is int else "a number"
+        raise ValueError(f"{name} must be {kind}, got {raw!r}") from exc
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
@@ -167,10 +156,10 @@ class FetchOptions:
         return cls(
             connect_timeout=connect,
             read_timeout=read,
-            attempts=_env_int("ATOP_FETCH_ATTEMPTS", cls.attempts, 1),
-            backoff=_env_float("ATOP_FETCH_BACKOFF", cls.backoff),
-            max_bytes=_env_int("ATOP_FETCH_MAX_BYTES", cls.max_bytes, 1),
-            progress_min_bytes=_env_int("ATOP_FETCH_PROGRESS_BYTES", cls.progress_min_bytes, 0),
+            attempts=_env_number("ATOP_FETCH_ATTEMPTS", cls.attempts, int, 1),
+            backoff=_env_number("ATOP_FETCH_BACKOFF", cls.backoff, float, 0),
+            max_bytes=_env_number("ATOP_FETCH_MAX_BYTES", cls.max_bytes, int, 1),
+            progress_min_bytes=_env_number("ATOP_FETCH_PROGRESS_BYTES", cls.progress_min_bytes, int, 0),
         )
 
 
