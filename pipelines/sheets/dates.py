@@ -9,6 +9,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from .text import fold_case, per_sheet
+
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
@@ -88,16 +92,41 @@ def _repair_word(word: str) -> str:
     return word
 
 
+# ASCII digits to "0", ASCII letters to "a", UTF-8 continuation bytes to "c", other bytes to " "
+_DIGIT, _LETTER = ord("0"), ord("a")
+_SHAPE = bytes(ord("0") if 48 <= b <= 57 else ord("a") if 65 <= b <= 90 or 97 <= b <= 122
+               else ord("c") if 0x80 <= b <= 0xBF else ord(" ") for b in range(256))
+
+
+def _mixed_digits(shape: bytes, ascii_only: bool) -> list[int]:
+    """Positions in the text of the digits `_MIXED` matches (a digit next to an ASCII letter),
+    from the text's UTF-8 shape, compared as an array: a character-class regex visits every
+    character in Python's regex engine, several times slower on a whole sheet. UTF-8 keeps ASCII
+    bytes and their adjacency, and no other byte is a letter or a digit."""
+    codes = np.frombuffer(shape, dtype=np.uint8)
+    digit = codes == _DIGIT
+    letter = codes == _LETTER
+    beside_letter = np.zeros_like(digit)
+    beside_letter[1:] |= letter[:-1]
+    beside_letter[:-1] |= letter[1:]
+    found = np.flatnonzero(digit & beside_letter).tolist()
+    if ascii_only or not found:
+        return found
+    # a character is one lead byte and its continuation bytes
+    return [at - shape.count(b"c", 0, at) for at in found]
+
+
 def undo_ocr(text: str) -> str:
     """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
-    if "ycar" in text:
+    data = text.encode("utf-8", "surrogatepass")
+    if b"ycar" in data:
         text = re.sub(r"\bycar", "year", text)  # c for e
     pieces, last = [], 0
-    for m in _MIXED.finditer(text):
-        if m.start() < last:
+    for digit in _mixed_digits(data.translate(_SHAPE), len(data) == len(text)):
+        if digit < last:
             continue
-        start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        space = _SPACE.search(text, m.end())
+        start = max(text.rfind(" ", 0, digit), text.rfind("\n", 0, digit)) + 1
+        space = _SPACE.search(text, digit + 1)
         end = space.start() if space else len(text)
         if start < last:
             continue
@@ -119,29 +148,42 @@ _ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enume
 _ANY_DATE_LOWER = re.compile(_ANY_DATE.pattern)
 
 
-def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern):
-    low = text.lower()
-    if len(low) == len(text):
+def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern, low: str | None):
+    if low is not None:
         return lower.finditer(low), text
     return insensitive.finditer(text), text
 
 
-def find_dates(text: str) -> list[FoundDate]:
+# for each reading "p<i>" (the outermost group, so the match's lastgroup): its year, month name,
+# month number and day groups, None where that reading has none
+_DATE_GROUPS = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part in ("year", "month", "nmonth", "day"))
+                for i in range(len(_PATTERNS))}
+
+# Every date has a year, and this finds one by skipping to the next "1" or "2"; the full date
+# pattern, an alternation, is tried at every character and costs far more on text with no date.
+_ANY_YEAR = re.compile(r"1[89]\d\d|20\d\d")
+
+
+@per_sheet
+def find_dates(text: str) -> tuple[FoundDate, ...]:
     """Every date in the text, most specific reading first where readings overlap, in text order.
     (OCR swaps are repaired once when the sheet is read, not here.)"""
     found: list[FoundDate] = []
-    matches, original = _scan(text, _ANY_DATE, _ANY_DATE_LOWER)
+    if not _ANY_YEAR.search(text):
+        return ()
+    matches, original = _scan(text, _ANY_DATE, _ANY_DATE_LOWER, fold_case(text))
     for m in matches:
-        index = next(i for i in range(len(_PATTERNS)) if m.group(f"p{i}") is not None)
-        groups = m.groupdict()
-        year = int(groups[f"year{index}"])
-        month_name, month_number = groups.get(f"month{index}"), groups.get(f"nmonth{index}")
+        year_group, month_group, nmonth_group, day_group = _DATE_GROUPS[m.lastgroup]
+        year = int(m.group(year_group))
+        month_name = m.group(month_group) if month_group else None
+        month_number = m.group(nmonth_group) if nmonth_group else None
         month = MONTHS[month_name.lower()] if month_name else (int(month_number) if month_number else None)
-        day = int(groups[f"day{index}"]) if groups.get(f"day{index}") else None
+        day_text = m.group(day_group) if day_group else None
+        day = int(day_text) if day_text else None
         if not _valid(year, month, day):
             continue
         found.append(FoundDate(PartialDate(year, month, day), m.start(), m.end(), original[m.start():m.end()]))
-    return found
+    return tuple(found)
 
 
 NUMBER_WORDS = {
@@ -181,14 +223,19 @@ class FoundDuration:
     phrase: str
 
 
-def find_durations(text: str) -> list[FoundDuration]:
+@per_sheet
+def find_durations(text: str) -> tuple[FoundDuration, ...]:
     """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order."""
-    out = []
-    matches, original = _scan(text, _DURATION, _DURATION_LOWER)
+    out: list[FoundDuration] = []
+    low = fold_case(text)
+    # every duration ends in its unit: without one, the scan (tried at every character) is skipped
+    if low is not None and "year" not in low and "month" not in low and "yr" not in low:
+        return ()
+    matches, original = _scan(text, _DURATION, _DURATION_LOWER, low)
     for m in matches:
         amount = float(m.group("digits")) if m.group("digits") else parse_number(m.group("amount"))
         if amount is None:
             continue
         factor = 1 if m.group("unit").lower().startswith("month") else 12
         out.append(FoundDuration(int(round(amount * factor)), m.start(), m.end(), original[m.start():m.end()]))
-    return out
+    return tuple(out)

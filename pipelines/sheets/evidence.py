@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+import re._constants as _sre  # the parsed form of a pattern, to find the words it requires
+import re._parser as _sre_parse
 from functools import lru_cache
 from typing import NamedTuple
 
 from .split import Answer
+from .text import fold_case, per_sheet
 
 
 class Coded(NamedTuple):
@@ -33,7 +36,7 @@ class Coded(NamedTuple):
 _SENTENCE_END = re.compile(r"(?<=[.;])\s")
 
 
-@lru_cache(maxsize=4096)
+@per_sheet
 def first_sentence(text: str) -> str:
     flat = " ".join(text.split())
     return _SENTENCE_END.split(flat, 1)[0] if flat else ""
@@ -44,6 +47,7 @@ _YES = re.compile(r"^\W*(yes|yea)\b", re.IGNORECASE)
 _UNKNOWN = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot determine)", re.IGNORECASE)
 
 
+@per_sheet
 def yes_no(text: str) -> int | None:
     """1 for an answer opening with Yes, 0 for No/None/N/A, None when blank or unknown.
 
@@ -65,7 +69,7 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
+@per_sheet
 def flatten(text: str) -> str:
     """One line, single spaces: wrapped PDF lines read as the sentences they were."""
     return " ".join(text.split())
@@ -74,20 +78,59 @@ def flatten(text: str) -> str:
 _UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
 
 
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT))
+
+
+def _required_literals(items) -> frozenset[str] | None:
+    """Strings of which every match of the parsed pattern `items` contains at least one (the most
+    selective such set found), or None when the pattern requires no literal text."""
+    best: frozenset[str] | None = None
+
+    def consider(candidate: frozenset[str] | None) -> None:
+        nonlocal best
+        if candidate and all(candidate) and (best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    run: list[str] = []
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        consider(frozenset(["".join(run)]) if run else None)
+        run = []
+        if op is _sre.SUBPATTERN and not av[1] & re.IGNORECASE:
+            consider(_required_literals(av[3]))
+        elif op is _sre.BRANCH:
+            branches = [_required_literals(branch) for branch in av[1]]
+            if all(branches):
+                consider(frozenset().union(*branches))
+        elif op in _REPEATS and av[0] >= 1:
+            consider(_required_literals(av[2]))
+    consider(frozenset(["".join(run)]) if run else None)
+    return best
+
+
 @lru_cache(maxsize=1024)
-def _compiled_lower(pattern: str) -> re.Pattern:
-    # Case-insensitive matching is several times slower in `re` (no literal-prefix scan), so rules
-    # search lower-cased text with lower-cased literals; escapes such as \W and \S keep their case.
-    return re.compile(_UPPER_LITERAL.sub(lambda m: m.group().lower(), pattern))
+def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
+    """The pattern for lower-cased text, and literals one of which any match must contain.
+
+    Case-insensitive matching is several times slower in `re` (no literal-prefix scan), so rules
+    search lower-cased text with lower-cased literals; escapes such as `\\W` and `\\S` keep their case.
+    A pattern that opens with an alternation or a class is tried at every character; checking
+    first (with `in`, a fast substring search) that one of its required words occurs at all
+    skips most of those scans, since most rules' words are absent from most answers.
+    """
+    compiled = re.compile(_UPPER_LITERAL.sub(lambda m: m.group().lower(), pattern))
+    parsed = _sre_parse.parse(compiled.pattern)
+    required = None if parsed.state.flags & re.IGNORECASE else _required_literals(parsed.data)
+    return compiled, tuple(sorted(required)) if required else None
 
 
-@lru_cache(maxsize=4096)
+@per_sheet
 def lowered(text: str) -> str | None:
     """The flattened text in lower case, when lower-casing keeps every position (ASCII and most
     scripts); None otherwise, and the caller matches case-insensitively instead."""
-    flat = flatten(text)
-    low = flat.lower()
-    return low if len(low) == len(flat) else None
+    return fold_case(flatten(text))
 
 
 def mentions(text: str, *patterns: str) -> str | None:
@@ -95,7 +138,13 @@ def mentions(text: str, *patterns: str) -> str | None:
     flat = flatten(text)
     low = lowered(text)
     for pattern in patterns:
-        m = _compiled_lower(pattern).search(low) if low is not None else _compiled(pattern).search(flat)
+        if low is not None:
+            compiled, required = _compiled_lower(pattern)
+            if required is not None and not any(word in low for word in required):
+                continue
+            m = compiled.search(low)
+        else:
+            m = _compiled(pattern).search(flat)
         if m:
             start = max(0, flat.rfind(".", 0, m.start()) + 1)
             end = flat.find(".", m.end())

@@ -21,6 +21,7 @@ from .members import (SheetMember, Termination, code_atopid, refs_in, code_entry
 from .member_rules import code_contingencies, code_cowwar, code_termination_reasons
 from .read import SHEET_SUFFIXES, read_sheet_text
 from .split import SplitSheet, split_sheet
+from .text import new_sheet
 
 OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
 
@@ -90,6 +91,7 @@ def revision_date(sheet: SplitSheet) -> PartialDate | None:
 
 
 def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedSheet:
+    new_sheet()
     file = split.file
     atopid, phase = code_atopid(split[1], file)
     members = code_members(split[4], file, known_codes)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from difflib import SequenceMatcher
 
 from .errors import SheetError
 from .questions import PROMPTS, QUESTION_COUNT, section_of
+from .text import fold_case
 
 # OCR splits or swaps digits ("2 3." for "23.", "l0." for "10."); the prompt check filters false starts
 _QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
@@ -53,24 +53,53 @@ _PROMPT_OPENINGS = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
 def _prompt_regex(tokens: list[str]) -> re.Pattern:
     parts = [r"#\d*" if t == "#" else re.escape(t) for t in tokens]
     # matched against lower-cased text: re's case-insensitive mode is several times slower
-    return re.compile(r"[^a-z0-9#]*" + r"[^a-z0-9#]+".join(parts))
+    head = min(_HEAD_LENGTH, len(parts))
+    # group "head": the words `_prompt_similarity` compares exactly
+    return re.compile(r"[^a-z0-9#]*(?P<head>" + r"[^a-z0-9#]+".join(parts[:head]) + ")"
+                      + "".join(r"[^a-z0-9#]+" + part for part in parts[head:]))
 
 
 # the prompt as printed, any punctuation/line breaks between its words: one C-level match per answer
 _PROMPT_REGEX = {n: _prompt_regex(tokens) for n, tokens in _PROMPT_TOKENS.items()}
 
 
-class Answer(NamedTuple):
-    question: int
-    text: str            # the coder's answer, line breaks kept
-    first_line: int      # 1-based line numbers in the file; the prompt line when the answer is empty
-    last_line: int
-    lines: tuple[tuple[int, str], ...] = ()  # (line number, text) of the answer
+class Answer:
+    """One question's answer. `lines` is built on first use: most rules read only the text, and a
+    sheet whose answer lines run on without a gap needs no per-line bookkeeping."""
+    __slots__ = ("question", "text", "first_line", "last_line", "_lines")
+
+    def __init__(self, question: int, text: str, first_line: int, last_line: int,
+                 lines: tuple[tuple[int, str], ...] | None = None) -> None:
+        self.question = question
+        self.text = text                # the coder's answer, line breaks kept
+        self.first_line = first_line    # 1-based line numbers in the file; the prompt line when empty
+        self.last_line = last_line
+        self._lines = lines
+
+    @property
+    def lines(self) -> tuple[tuple[int, str], ...]:
+        """(line number, text) of each answer line."""
+        if self._lines is None:
+            self._lines = tuple(enumerate(self.text.split("\n"), self.first_line)) if self.text else ()
+        return self._lines
 
     @property
     def section(self) -> str:
         """The sheet section, from the question number (printed headers can be mis-numbered)."""
         return section_of(self.question)
+
+    def _key(self) -> tuple:
+        return self.question, self.text, self.first_line, self.last_line, self.lines
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Answer) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Answer(question={self.question}, text={self.text!r}, first_line={self.first_line}, "
+                f"last_line={self.last_line})")
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,24 @@ def _question_number(token: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+def _opens_question(line: str, next_line: str | None, expected: int) -> tuple[int, re.Match] | None:
+    """(question number, match) when the line opens a question: a number in range followed by text
+    that reads like that question's prompt (loosely when it is the number expected next)."""
+    match = _QUESTION_START.match(line)
+    if not match:
+        return None
+    number = _question_number(match.group(1))
+    if number is None or not 1 <= number <= QUESTION_COUNT:
+        return None
+    rest = match.group(2)
+    if len(rest.split()) < 4 and next_line is not None:
+        rest = f"{rest} {next_line}"  # a prompt wrapped right after its first words
+    score = _prompt_similarity(number, rest)
+    if score < 0.6 and not (number == expected and score >= 0.35):
+        return None
+    return number, match
+
+
 def find_question_starts(lines: list[str], file: str,
                          candidates: list[int] | None = None) -> list[tuple[int, int, str]]:
     """(question number, 0-based line index, text after the number) for every line that opens a
@@ -114,19 +161,11 @@ def find_question_starts(lines: list[str], file: str,
     seen: dict[int, int] = {}
     for index in (range(len(lines)) if candidates is None else candidates):
         line = lines[index]
-        match = _QUESTION_START.match(line)
-        if not match:
-            continue
-        number = _question_number(match.group(1))
-        if number is None or not 1 <= number <= QUESTION_COUNT:
-            continue
-        rest = match.group(2)
-        if len(rest.split()) < 4 and index + 1 < len(lines):
-            rest = f"{rest} {lines[index + 1]}"  # a prompt wrapped right after its first words
-        score = _prompt_similarity(number, rest)
         expected_next = (starts[-1][0] + 1) if starts else 1
-        if score < 0.6 and not (number == expected_next and score >= 0.35):
+        opened = _opens_question(line, lines[index + 1] if index + 1 < len(lines) else None, expected_next)
+        if opened is None:
             continue
+        number, match = opened
         if number in seen:
             raise SheetError(file, f"duplicate question {number} (first on line {seen[number] + 1})",
                              question=number, line=index + 1)
@@ -209,7 +248,29 @@ def _after_punctuation(text: str, column: int) -> int:
     return column
 
 
-def split_sheet(text: str, file: str) -> SplitSheet:
+def _assemble(number: int, start: int, first_text: str, stop: int, lines: list[str],
+              skipped: set[int]) -> Answer:
+    """The answer to question `number`, whose prompt opens line index `start` (with `first_text`
+    after its number) and which runs to line index `stop`, leaving out headers and page furniture."""
+    block = [(start, first_text)]
+    block += [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped] if skipped else \
+        list(zip(range(start + 1, stop), lines[start + 1:stop]))
+    pos, column = _answer_start(number, block)
+    first_index, first_content = block[pos]
+    body = [(first_index + 1, first_content[column:].lstrip(" :.\t").rstrip())]
+    body += [(i + 1, content.rstrip()) for i, content in block[pos + 1:]]
+    while body and not body[0][1].strip():
+        body.pop(0)
+    while body and not body[-1][1].strip():
+        body.pop()
+    answer_text = "\n".join(t for _, t in body)
+    first_line = body[0][0] if body else start + 1
+    last_line = body[-1][0] if body else start + 1
+    return Answer(number, answer_text, first_line, last_line, tuple(body))
+
+
+def _split_any(text: str, file: str) -> SplitSheet:
+    """Any sheet: question starts found line by line, prompts aligned fuzzily where OCR garbled them."""
     lines = text.split("\n")
     candidates = _candidate_line_indices(text)
     headers = tuple((i + 1, lines[i].strip()) for i in candidates if _SECTION_HEADER.match(lines[i]))
@@ -217,22 +278,112 @@ def split_sheet(text: str, file: str) -> SplitSheet:
     starts = find_question_starts(lines, file, candidates)
     _check_complete(starts, file, lines)
 
-    answers: dict[int, Answer] = {}
     bounds = [i for _, i, _ in starts] + [len(lines)]
-    for (number, start, first_text), stop in zip(starts, bounds[1:]):
-        block = [(start, first_text)]
-        block += [(i, lines[i]) for i in range(start + 1, stop) if i not in skipped] if skipped else \
-            list(zip(range(start + 1, stop), lines[start + 1:stop]))
-        pos, column = _answer_start(number, block)
-        first_index, first_content = block[pos]
-        body = [(first_index + 1, first_content[column:].lstrip(" :.\t").rstrip())]
-        body += [(i + 1, content.rstrip()) for i, content in block[pos + 1:]]
-        while body and not body[0][1].strip():
-            body.pop(0)
-        while body and not body[-1][1].strip():
-            body.pop()
-        answer_text = "\n".join(t for _, t in body)
-        first_line = body[0][0] if body else start + 1
-        last_line = body[-1][0] if body else start + 1
-        answers[number] = Answer(number, answer_text, first_line, last_line, tuple(body))
+    answers = {number: _assemble(number, start, first_text, stop, lines, skipped)
+               for (number, start, first_text), stop in zip(starts, bounds[1:])}
     return SplitSheet(file, answers, headers)
+
+
+# The well-formed case in a few C-level scans (parsing speed, see BENCHMARKS.md). On lower-cased
+# text: every line that could open a question or be a header or page furniture, the same lines
+# `_CANDIDATE_LINE` finds (a superset: "L" and "i" are candidates here, and checked below).
+_WELL_FORMED_LINE = re.compile(
+    r"\n[ \t]*(?:(?P<number>[0-9oil](?: ?[0-9oil])?)[ \t]*[.,:;]|secti[o0]n[ \t]|page[ \t]+\d|-[ \t]*\d)")
+_NUMBER_TEXT = {n: str(n) for n in range(1, QUESTION_COUNT + 1)}
+# `_after_punctuation`, then the lstrip(" :.\t") of `_assemble`
+_ANSWER_LEAD = re.compile(r"[).?:;,”\"']*[ :.\t]*")
+_PROMPT_MAX_LINES = 8  # `_answer_start` looks for the printed prompt in a block's first 8 lines
+
+
+def _line_at(text: str, start: int) -> tuple[str, int]:
+    """The line beginning at `start`, and the position of its newline (len(text) on the last)."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    return text[start:end], end
+
+
+def _line_and_next(text: str, start: int) -> tuple[str, str | None]:
+    line, end = _line_at(text, start)
+    return line, (_line_at(text, end + 1)[0] if end < len(text) else None)
+
+
+def _split_well_formed(text: str, file: str) -> SplitSheet | None:
+    """The sheet split exactly as `_split_any` would split it, when every question opens with its
+    number and its prompt as printed, in order; None for any other sheet (the general path then
+    decides, and reports what is wrong)."""
+    low = fold_case(text)
+    if low is None:
+        return None
+    scan = "\n" + low  # positions in `scan` are one past those in `text`
+    expected = 1
+    opened: list[tuple[int, int, int, int]] = []   # question, line number, line start, prompt end
+    skipped: list[tuple[int, int, int]] = []      # headers and page furniture: line number, start, end
+    headers: list[tuple[int, str]] = []
+    line_number, counted_to = 1, 0
+    for m in _WELL_FORMED_LINE.finditer(scan):
+        line_start = m.start()
+        line_number += low.count("\n", counted_to, line_start)
+        counted_to = line_start
+        token = m.group("number")
+        if token is None:
+            line, end = _line_at(text, line_start)
+            if _SECTION_HEADER.match(line):
+                headers.append((line_number, line.strip()))
+                skipped.append((line_number, line_start, end))
+            elif _PAGE_FURNITURE.match(line):
+                skipped.append((line_number, line_start, end))
+            continue
+        if expected <= QUESTION_COUNT and token == _NUMBER_TEXT[expected]:
+            prompt = _PROMPT_REGEX[expected].match(low, m.end() - 1)
+            if (prompt is not None and low.count("\n", line_start, prompt.end()) < _PROMPT_MAX_LINES
+                    and (low.find("\n", line_start, prompt.end("head")) < 0
+                         or _opens_question(*_line_and_next(text, line_start), expected))):
+                opened.append((expected, line_number, line_start, prompt.end()))
+                expected += 1
+                continue
+        # a line the general path might read as a question start (OCR, duplicate, out of order)
+        if _opens_question(*_line_and_next(text, line_start), expected) is not None:
+            return None
+    if expected != QUESTION_COUNT + 1:
+        return None
+
+    answers: dict[int, Answer] = {}
+    lines: list[str] | None = None
+    stops = [(line_start - 1, line_number) for _, line_number, line_start, _ in opened[1:]]
+    stops.append((len(text), line_number + low.count("\n", counted_to) + 1))
+    next_skipped = 0
+    for (number, first, line_start, prompt_end), (stop, stop_line) in zip(opened, stops):
+        end = stop
+        if next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
+            inside = []
+            while next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
+                inside.append(skipped[next_skipped])
+                next_skipped += 1
+            # a header or page number after the last words of the answer (the usual place) is cut
+            # off with the blank lines around it; anywhere else the line-by-line path decides
+            between = [text[a + 1:b] for (_, _, a), (_, b, _) in zip(inside, inside[1:])]
+            if all(not part.strip() for part in between) and not text[inside[-1][2]:stop].strip():
+                end = inside[0][1]
+            else:
+                if lines is None:
+                    lines = text.split("\n")
+                match = _QUESTION_START.match(lines[first - 1])
+                answers[number] = _assemble(number, first - 1, match.group(2), stop_line - 1, lines,
+                                            {n - 1 for n, _, _ in skipped})
+                continue
+        begin = _ANSWER_LEAD.match(text, prompt_end).end()
+        body = text[begin:end]
+        # str.rstrip() line by line: a regex for trailing space has no literal to skip ahead to
+        body = "\n".join(map(str.rstrip, body.split("\n"))) if "\n" in body else body.rstrip()
+        leading = len(body) - len(body.lstrip("\n"))
+        body = body.strip("\n")
+        if not body:
+            answers[number] = Answer(number, "", first, first, ())
+            continue
+        first_line = first + low.count("\n", line_start, begin) + leading
+        answers[number] = Answer(number, body, first_line, first_line + body.count("\n"))
+    return SplitSheet(file, answers, tuple(headers))
+
+
+def split_sheet(text: str, file: str) -> SplitSheet:
+    return _split_well_formed(text, file) or _split_any(text, file)

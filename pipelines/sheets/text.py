@@ -1,0 +1,44 @@
+"""Case folding that keeps every character at its position, fast on the mostly-ASCII text of sheets."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Callable, TypeVar
+
+_Result = TypeVar("_Result")
+_SHEET_CACHES: list = []
+
+
+def per_sheet(func: Callable[[str], _Result]) -> Callable[[str], _Result]:
+    """Memoize a pure function of an answer's text for the sheet being coded. Several rules read
+    the same answer (Q10 for SPECLGTH, LENGTH and the notice period; Q21 for four variables), so
+    each text is scanned once. The cache is emptied when the next sheet begins
+    (`new_sheet`): a cache kept across sheets would make a batch of similar sheets, and so the
+    benchmark, look faster than new text is coded."""
+    cached = lru_cache(maxsize=None)(func)
+    _SHEET_CACHES.append(cached)
+    return cached
+
+
+def new_sheet() -> None:
+    for cache in _SHEET_CACHES:
+        cache.cache_clear()
+
+# The only characters whose str.lower() is ASCII or longer than one character (checked over all of
+# Unicode): KELVIN SIGN -> "k", LATIN CAPITAL LETTER I WITH DOT ABOVE -> "i" + combining dot.
+_LOWER_NOT_IN_PLACE = ("\u212a", "\u0130")
+
+
+def fold_case(text: str) -> str | None:
+    """ASCII letters lower-cased, every other character kept, so positions match `text`; None when
+    the text holds a character whose lower case would move positions or become ASCII.
+
+    Patterns written in lower-case ASCII match the result exactly where they match text.lower().
+    str.lower() on text with any non-ASCII character (a curly quote, an accent) runs the full
+    Unicode case mapping and is several times slower than lower-casing the UTF-8 bytes, where
+    multi-byte sequences are left alone.
+    """
+    if text.isascii():
+        return text.lower()
+    if any(c in text for c in _LOWER_NOT_IN_PLACE):
+        return None
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
