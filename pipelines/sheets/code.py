@@ -566,6 +566,19 @@ def reflnun(sheet: SplitSheet) -> Coded:
     return _first_match(answer, [(r"United Nations|\bU\.?N\.?\b|UN Charter", 2), (r"League of Nations", 1)], 0)
 
 
+# the words an organization's name ends in (below); an answer without one names none, and the
+# name scan, which cannot skip ahead to a literal, is not run
+# UN organs; every alternative opens with a capital letter (the boundary before "U.N." is checked
+# after it), so the scan skips to the next candidate letter
+_UN_NAME = re.compile(r"United Nations|League of Nations|UN Charter|U(?<!\wU)\.?N\.?\b|Security Council"
+                      r"|General Assembly|Economic and Social Council|Trusteeship Council")
+_ORGANIZATION_WORD = re.compile(r"Organi[sz]ation|Union|Community|Council|Bank|Fund|Court")
+# one to five capitalized words before that word; written to open with [A-Z], so the scan skips
+# to the next capital letter instead of trying every character
+_ORGANIZATION_NAME = re.compile(r"([A-Z][a-z]+\s+(?:[A-Z][a-z]+\s+){0,4}(?:Organi[sz]ation|Union|Community|Council"
+                                r"|Bank|Fund|Court))(?:\s*\((\w+)\))?")
+
+
 @rule("refothio")
 def refothio(sheet: SplitSheet) -> Coded:
     """REFOTHIO: references to international organizations other than the League, the UN or
@@ -574,12 +587,12 @@ def refothio(sheet: SplitSheet) -> Coded:
     said = yes_no(answer.text)
     if said in (None, 0):
         return Coded.of(said, answer)
+    if not _ORGANIZATION_WORD.search(answer.text):
+        return Coded.of(0, answer, "only the UN/League or alliances referenced")
     # UN organs are the UN for this variable
-    text = re.sub(r"United Nations|League of Nations|UN Charter|\bU\.?N\.?\b|Security Council|General Assembly"
-                  r"|Economic and Social Council|Trusteeship Council", " ", " ".join(answer.text.split()))
+    text = _UN_NAME.sub(" ", " ".join(answer.text.split()))
     alliances_named = " ".join(sheet[48].text.split())
-    for m in re.finditer(r"((?:[A-Z][a-z]+\s+){1,5}(?:Organi[sz]ation|Union|Community|Council|Bank|Fund|Court))"
-                         r"(?:\s*\((\w+)\))?", text):
+    for m in _ORGANIZATION_NAME.finditer(text):
         name, abbreviation = m.group(1).strip(), m.group(2)
         if name in alliances_named or (abbreviation and abbreviation in alliances_named):
             continue

@@ -144,8 +144,9 @@ def _numbered(pattern: re.Pattern, index: int) -> str:
 # one scan instead of six: at any position the most specific reading is tried first
 _ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
 # the same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
-# mode is several times slower
-_ANY_DATE_LOWER = re.compile(_ANY_DATE.pattern)
+# mode is several times slower. The lookahead is a cheap gate on where a reading can begin (a digit,
+# or a month's first letter at a word start), so the six readings are tried only there.
+_ANY_DATE_LOWER = re.compile(r"(?=[0-9]|(?<!\w)[adfjmnos])(?:" + _ANY_DATE.pattern + ")")
 
 
 def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern, low: str | None):
@@ -198,7 +199,10 @@ _AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WOR
            r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
 _DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
                        re.IGNORECASE)
-_DURATION_LOWER = re.compile(_DURATION.pattern)
+# on lower-cased text, gated (as dates are) on where an amount can begin: a digit or a number
+# word's first letter at a word start
+_DURATION_LOWER = re.compile(
+    r"(?<!\w)(?=[0-9" + "".join(sorted({word[0] for word in NUMBER_WORDS})) + "])(?:" + _DURATION.pattern + ")")
 
 
 def parse_number(token: str) -> float | None:

@@ -49,6 +49,9 @@ def contingency_variables() -> list[str]:
     return names + ["olimob", "conditio"]
 
 
+_COMPONENTS = tuple(contingency_variables()[:-2])
+
+
 def _sentences(*answers: Answer) -> list[tuple[Answer, str]]:
     out = []
     for answer in answers:
@@ -70,7 +73,7 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
     olimob_value = other_limits
     if contingent != 1:
         # Q19 "No" (or unknown) decides every component at once, the same for every member
-        shared = {name: Coded.of(contingent, q19) for name in contingency_variables()[:-2]}
+        shared = dict.fromkeys(_COMPONENTS, Coded.of(contingent, q19))  # a Coded is immutable: one serves all
         shared["olimob"] = Coded.of(olimob_value, q22)
         shared["conditio"] = (Coded.of(1, q22) if olimob_value == 1 else
                               Coded.of(None if contingent is None or olimob_value is None else 0, q19))
@@ -176,12 +179,16 @@ def _first_rule(rules, sentences: list[str]) -> tuple[int | None, str]:
 def code_termination_reasons(sheet: SplitSheet, members: list[SheetMember]) -> None:
     """TERMMODE and TERMCAUS for members that left (Q15); members still in effect get 0."""
     answer = sheet[15]
+    in_effect = Coded.of(0, answer, "in effect")
+    for member in members:
+        if member.exit is None:
+            member.member_values["termmode"] = member.member_values["termcaus"] = in_effect
+    if all(member.exit is None for member in members):
+        return
     sentences = [s for _, s in _sentences(answer)]
     named = [(s, refs_in(s, members)) for s in sentences]
     for member in members:
         if member.exit is None:
-            member.member_values["termmode"] = Coded.of(0, answer, "in effect")
-            member.member_values["termcaus"] = Coded.of(0, answer, "in effect")
             continue
         own = [s for s, refs in named if member.code in refs]
         general = [s for s, refs in named if not refs] or ([] if own else sentences)

@@ -6,6 +6,7 @@ on a line that names no member applies to every member without a date of its own
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -104,9 +105,20 @@ def refs_in(text: str, members: list[SheetMember]) -> list[int]:
     found = []
     lowered = text.lower()
     for member in members:
-        if any(re.search(rf"(?<![\w-]){re.escape(alias.lower())}(?![\w-])", lowered) for alias in name_aliases(member.name)):
+        if _name_pattern(member.name).search(lowered):
             found.append(member.code)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern:
+    """Any alias of the member's name as a whole word, for lower-cased text; compiled once per name.
+    Each alternative opens with the alias's own letters and checks the boundary before it after
+    them, so the scan skips to the aliases' first letters instead of trying every character."""
+    aliases = [re.escape(alias.lower()) for alias in name_aliases(name)]
+    if not aliases:
+        return re.compile(r"(?!)")
+    return re.compile("(?:" + "|".join(rf"{a}(?<![\w-]{a})" for a in aliases) + r")(?![\w-])")
 
 
 def subjects_of(line: str, first_date: FoundDate, members: list[SheetMember]) -> list[int]:
