@@ -128,6 +128,9 @@ def subjects_of(line: str, first_date: FoundDate, members: list[SheetMember]) ->
     return before if before else refs_in(line[first_date.end:], members)
 
 
+_MEMBER_LINE = re.compile(r"^[A-Z][^:]*\(\d{1,3}\)")  # "Albania (339): …" opens a line of its own
+
+
 def logical_lines(answer: Answer) -> list[tuple[int, str]]:
     """Answer lines with PDF wrapping undone: a line without a date continues the previous one
     ("…Central African" / "Republic, Chad, …")."""
@@ -136,7 +139,7 @@ def logical_lines(answer: Answer) -> list[tuple[int, str]]:
         clean = _URL.sub(" ", line).strip()
         if not clean:
             continue
-        if merged and not find_dates(clean) and not re.match(r"^[A-Z][^:]*\(\d{1,3}\)", clean):
+        if merged and not find_dates(clean) and not _MEMBER_LINE.match(clean):
             merged[-1] = (merged[-1][0], f"{merged[-1][1]} {clean}")
         else:
             merged.append((number, clean))
@@ -224,6 +227,8 @@ OBLIGATION_PATTERNS = {
     "nonagg": r"\bnon[\s-]?aggress\w*",
     "consul": r"\bconsult\w*",
 }
+_OBLIGATION_REGEX = {variable: re.compile(pattern, re.IGNORECASE) for variable, pattern in OBLIGATION_PATTERNS.items()}
+_SEGMENT_BREAK = re.compile(r";|(?<=\.)\s+(?=[A-Z])")
 _QUALIFIER = re.compile(r"\(([^)]*)\)|\b(?:obligation|promise)s?\s+of\s+([^.;]*)|\bby\s+([^.;]*)\s+only",
                         re.IGNORECASE)
 
@@ -244,11 +249,11 @@ def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
         clean = _URL.sub(" ", line).strip()
         if not clean:
             continue
-        for part in re.split(r";|(?<=\.)\s+(?=[A-Z])", clean):
+        for part in _SEGMENT_BREAK.split(clean):
             if part.strip():
                 segments.append((number, part.strip()))
     for number, segment in segments:
-        types = [v for v, p in OBLIGATION_PATTERNS.items() if re.search(p, segment, re.IGNORECASE)]
+        types = [v for v, p in _OBLIGATION_REGEX.items() if p.search(segment)]
         if not types:
             continue
         bound = []

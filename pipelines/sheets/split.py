@@ -290,6 +290,19 @@ def _split_any(text: str, file: str) -> SplitSheet:
 _WELL_FORMED_LINE = re.compile(
     r"\n[ \t]*(?:(?P<number>[0-9oil](?: ?[0-9oil])?)[ \t]*[.,:;]|secti[o0]n[ \t]|page[ \t]+\d|-[ \t]*\d)")
 _NUMBER_TEXT = {n: str(n) for n in range(1, QUESTION_COUNT + 1)}
+
+
+def _printed_prompt(number: int) -> tuple[str, int, int]:
+    """The prompt as the form prints it (lower case), and the ends of its sixth and last words:
+    where `_PROMPT_REGEX` would end its "head" group and its match on that exact text."""
+    printed = PROMPTS[number].lower()
+    ends = [m.end() for m in _TOKEN.finditer(printed)]
+    return printed, ends[min(_HEAD_LENGTH, len(ends)) - 1], ends[-1]
+
+
+# A prompt printed exactly as on the form, bar a line break for a space, is recognised with one
+# string comparison; anything else (another wrap, OCR, a cross-reference number) goes to the regex.
+_PRINTED_PROMPT = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
 # `_after_punctuation`, then the lstrip(" :.\t") of `_assemble`
 _ANSWER_LEAD = re.compile(r"[).?:;,”\"']*[ :.\t]*")
 _PROMPT_MAX_LINES = 8  # `_answer_start` looks for the printed prompt in a block's first 8 lines
@@ -300,6 +313,19 @@ def _line_at(text: str, start: int) -> tuple[str, int]:
     end = text.find("\n", start)
     end = len(text) if end < 0 else end
     return text[start:end], end
+
+
+def _prompt_at(low: str, start: int, number: int) -> tuple[int, int]:
+    """Where question `number`'s printed prompt, beginning at or just after `start`, ends, and
+    where its sixth word ends; (-1, -1) when it is not there. Equal to `_PROMPT_REGEX`'s match."""
+    printed, head_end, last_end = _PRINTED_PROMPT[number]
+    at = start
+    while low[at:at + 1] == " ":
+        at += 1
+    if low[at:at + len(printed)].replace("\n", " ") == printed:
+        return at + last_end, at + head_end
+    prompt = _PROMPT_REGEX[number].match(low, start)
+    return (prompt.end(), prompt.end("head")) if prompt else (-1, -1)
 
 
 def _line_and_next(text: str, start: int) -> tuple[str, str | None]:
@@ -334,11 +360,11 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 skipped.append((line_number, line_start, end))
             continue
         if expected <= QUESTION_COUNT and token == _NUMBER_TEXT[expected]:
-            prompt = _PROMPT_REGEX[expected].match(low, m.end() - 1)
-            if (prompt is not None and low.count("\n", line_start, prompt.end()) < _PROMPT_MAX_LINES
-                    and (low.find("\n", line_start, prompt.end("head")) < 0
+            prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
+            if (prompt_end >= 0 and low.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
+                    and (low.find("\n", line_start, head_end) < 0
                          or _opens_question(*_line_and_next(text, line_start), expected))):
-                opened.append((expected, line_number, line_start, prompt.end()))
+                opened.append((expected, line_number, line_start, prompt_end))
                 expected += 1
                 continue
         # a line the general path might read as a question start (OCR, duplicate, out of order)
@@ -372,9 +398,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                                             {n - 1 for n, _, _ in skipped})
                 continue
         begin = _ANSWER_LEAD.match(text, prompt_end).end()
-        body = text[begin:end]
-        # str.rstrip() line by line: a regex for trailing space has no literal to skip ahead to
-        body = "\n".join(map(str.rstrip, body.split("\n"))) if "\n" in body else body.rstrip()
+        body = text[begin:end]  # lines come right-stripped from `split_sheet`
         leading = len(body) - len(body.lstrip("\n"))
         body = body.strip("\n")
         if not body:
@@ -386,4 +410,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
 
 
 def split_sheet(text: str, file: str) -> SplitSheet:
+    # Answers keep their lines right-stripped, and nothing else looks at the end of a line, so
+    # stripping every line once here gives the same answers for less work than per answer.
+    text = "\n".join(map(str.rstrip, text.split("\n")))
     return _split_well_formed(text, file) or _split_any(text, file)
