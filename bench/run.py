@@ -92,7 +92,44 @@ def child_seed(seconds: float) -> dict:
     cold, median, peak_mib, _ = measure(lambda: parse_sheet_file(seed), repeat)
     cpu = time.process_time() - cpu
     return {"repeat": repeat, "cold_s": cold, "median_s": median, "tracemalloc_peak_mib": peak_mib,
-            "cpu_per_sheet_s": cpu / (repeat + 2), "rss_peak_mib": _rss_mib()}
+            "cpu_per_sheet_s": cpu / (repeat + 2), "rss_peak_mib": _rss_mib(),
+            "phases_ms": _seed_phases(seed, repeat), "interpreter_ns": _interpreter_speed()}
+
+
+def _seed_phases(seed: Path, repeat: int) -> dict[str, float]:
+    """Median milliseconds of each parsing phase on the seed: where the time goes."""
+    import statistics
+
+    from pipelines.sheets.read import read_sheet_text
+    from pipelines.sheets.record import code_sheet
+    from pipelines.sheets.split import split_sheet
+
+    data = seed.read_bytes()
+    phases: dict[str, list[float]] = {"read": [], "split": [], "code": []}
+    for _ in range(max(5, repeat // 2)):
+        t0 = time.perf_counter()
+        text = read_sheet_text(seed, data)
+        t1 = time.perf_counter()
+        split = split_sheet(text, seed.name)
+        t2 = time.perf_counter()
+        code_sheet(split)
+        t3 = time.perf_counter()
+        for name, seconds in (("read", t1 - t0), ("split", t2 - t1), ("code", t3 - t2)):
+            phases[name].append(seconds * 1e3)
+    return {name: statistics.median(values) for name, values in phases.items()}
+
+
+def _interpreter_speed() -> float:
+    """Nanoseconds per iteration of a fixed pure-Python loop (best of five): how fast this machine
+    runs Python, so parsing figures from different machines (or days) can be compared."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
 
 
 def _step_seconds(instance, run_id: str) -> dict[str, dict]:
@@ -257,7 +294,14 @@ def bench_parsing(sizes: list[int], lines: list[str], notes: list[str]) -> dict:
               f"| {seed['repeat']} | {seed['cold_s'] * 1e3:.1f} ms | {seed['median_s'] * 1e3:.2f} ms | "
               f"{seed['cpu_per_sheet_s'] * 1e3:.2f} ms | **{per_core:,.0f}** | {seed['tracemalloc_peak_mib']:.1f} MiB | "
               f"≥ {TARGET_SHEETS_PER_CORE:,} {verdict} |"]
-    print(f"seed sheet: median {seed['median_s'] * 1e3:.2f} ms, {per_core:,.0f} sheets/s/core ({verdict})")
+    phases = seed["phases_ms"]
+    lines += ["", f"Where a seed sheet's time goes (medians): read {phases['read']:.2f} ms, split "
+                  f"{phases['split']:.2f} ms, code {phases['code']:.2f} ms. This machine runs a fixed pure-Python "
+                  f"loop (`total += i`) at {seed['interpreter_ns']:.0f} ns per iteration; compare that figure "
+                  f"before comparing parsing rates measured on different machines or days."]
+    print(f"seed sheet: median {seed['median_s'] * 1e3:.2f} ms, {per_core:,.0f} sheets/s/core ({verdict}); "
+          f"read {phases['read']:.2f} / split {phases['split']:.2f} / code {phases['code']:.2f} ms; "
+          f"interpreter {seed['interpreter_ns']:.0f} ns/iteration")
     if per_core < TARGET_SHEETS_PER_CORE:
         notes.append(f"parsing is below the target: {per_core:,.0f} seed-like sheets/s/core "
                      f"(target {TARGET_SHEETS_PER_CORE:,}); profile with "
