@@ -148,8 +148,12 @@ def mentions(text: str, *patterns: str) -> str | None:
     for pattern in patterns:
         if low is not None:
             compiled, required = _compiled_lower(pattern)
-            if required is not None and not any(word in low for word in required):
-                continue
+            if required is not None:
+                for word in required:
+                    if word in low:
+                        break
+                else:
+                    continue
             m = compiled.search(low)
         else:
             m = _compiled(pattern).search(flat)
