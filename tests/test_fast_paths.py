@@ -177,7 +177,7 @@ def test_case_folding_keeps_positions_and_lowers_ascii(text: str):
         [m.span() for m in re.finditer(r"[a-z0-9]+", text.lower())] or len(text.lower()) != len(text)
 
 
-def test_seed_codes_the_same_with_every_fast_path(tmp_path: Path):
+def test_seed_codes_the_same_with_every_fast_path():
     """The seed through split_sheet and through the general splitter codes to identical values."""
     from pipelines.sheets.record import code_sheet
 

@@ -566,12 +566,12 @@ def reflnun(sheet: SplitSheet) -> Coded:
     return _first_match(answer, [(r"United Nations|\bU\.?N\.?\b|UN Charter", 2), (r"League of Nations", 1)], 0)
 
 
-# the words an organization's name ends in (below); an answer without one names none, and the
-# name scan, which cannot skip ahead to a literal, is not run
 # UN organs; every alternative opens with a capital letter (the boundary before "U.N." is checked
 # after it), so the scan skips to the next candidate letter
 _UN_NAME = re.compile(r"United Nations|League of Nations|UN Charter|U(?<!\wU)\.?N\.?\b|Security Council"
                       r"|General Assembly|Economic and Social Council|Trusteeship Council")
+# the words an organization's name ends in (below); an answer without one names none, and the
+# name scan is not run
 _ORGANIZATION_WORD = re.compile(r"Organi[sz]ation|Union|Community|Council|Bank|Fund|Court")
 # one to five capitalized words before that word; written to open with [A-Z], so the scan skips
 # to the next capital letter instead of trying every character

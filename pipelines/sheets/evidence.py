@@ -136,8 +136,8 @@ def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
 
 @per_sheet
 def lowered(text: str) -> str | None:
-    """The flattened text in lower case, when lower-casing keeps every position (ASCII and most
-    scripts); None otherwise, and the caller matches case-insensitively instead."""
+    """The flattened text case-folded (`fold_case`: positions kept); None for the two characters
+    folding would move, and the caller then matches case-insensitively instead."""
     return fold_case(flatten(text))
 
 

@@ -48,6 +48,9 @@ _PROMPT_TOKENS = {n: _tokens(p) for n, p in PROMPTS.items()}
 _PROMPT_HEADS = {n: " ".join(tokens[:10]) for n, tokens in _PROMPT_TOKENS.items()}
 _HEAD_LENGTH = 6  # tokens compared exactly before falling back to fuzzy matching
 _PROMPT_OPENINGS = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
+_PROMPT_CLOSING = ").?:;,”\"'"   # punctuation that ends a printed prompt (tokens leave it out)
+_ANSWER_OPENING = " :.\t"         # what a coder puts before the answer on the prompt's line
+_PROMPT_MAX_LINES = 8            # a printed prompt is looked for in its block's first lines
 
 
 def _prompt_regex(tokens: list[str]) -> re.Pattern:
@@ -204,7 +207,7 @@ def _check_complete(starts: list[tuple[int, int, str]], file: str, lines: list[s
 
 def _answer_start(number: int, block: list[tuple[int, str]]) -> tuple[int, int]:
     """(position in block, column) where the answer begins, after the printed prompt."""
-    head = "\n".join(text for _, text in block[:8])
+    head = "\n".join(text for _, text in block[:_PROMPT_MAX_LINES])
     lowered = head.lower()
     exact = _PROMPT_REGEX[number].match(lowered) if len(lowered) == len(head) else None
     if exact:
@@ -243,7 +246,7 @@ def _locate(block: list[tuple[int, str]], offset: int) -> tuple[int, int]:
 
 def _after_punctuation(text: str, column: int) -> int:
     """Skip the prompt's closing punctuation (')', '?', ':') that tokens leave out."""
-    while column < len(text) and text[column] in ").?:;,”\"'":
+    while column < len(text) and text[column] in _PROMPT_CLOSING:
         column += 1
     return column
 
@@ -257,7 +260,7 @@ def _assemble(number: int, start: int, first_text: str, stop: int, lines: list[s
         list(zip(range(start + 1, stop), lines[start + 1:stop]))
     pos, column = _answer_start(number, block)
     first_index, first_content = block[pos]
-    body = [(first_index + 1, first_content[column:].lstrip(" :.\t").rstrip())]
+    body = [(first_index + 1, first_content[column:].lstrip(_ANSWER_OPENING).rstrip())]
     body += [(i + 1, content.rstrip()) for i, content in block[pos + 1:]]
     while body and not body[0][1].strip():
         body.pop(0)
@@ -303,9 +306,8 @@ def _printed_prompt(number: int) -> tuple[str, int, int]:
 # A prompt printed exactly as on the form, bar a line break for a space, is recognised with one
 # string comparison; anything else (another wrap, OCR, a cross-reference number) goes to the regex.
 _PRINTED_PROMPT = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
-# `_after_punctuation`, then the lstrip(" :.\t") of `_assemble`
-_ANSWER_LEAD = re.compile(r"[).?:;,”\"']*[ :.\t]*")
-_PROMPT_MAX_LINES = 8  # `_answer_start` looks for the printed prompt in a block's first 8 lines
+# `_after_punctuation`, then the lstrip of `_assemble`, as one match
+_ANSWER_LEAD = re.compile(f"[{re.escape(_PROMPT_CLOSING)}]*[{re.escape(_ANSWER_OPENING)}]*")
 
 
 def _line_at(text: str, start: int) -> tuple[str, int]:
@@ -393,9 +395,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
             else:
                 if lines is None:
                     lines = text.split("\n")
+                    skipped_indices = {n - 1 for n, _, _ in skipped}
                 match = _QUESTION_START.match(lines[first - 1])
                 answers[number] = _assemble(number, first - 1, match.group(2), stop_line - 1, lines,
-                                            {n - 1 for n, _, _ in skipped})
+                                            skipped_indices)
                 continue
         begin = _ANSWER_LEAD.match(text, prompt_end).end()
         body = text[begin:end]  # lines come right-stripped from `split_sheet`
