@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from .dates import find_durations
-from .evidence import Coded, mentions, yes_no
+from .evidence import Coded, coded, mentions, yes_no
 from .split import Answer, SplitSheet
 
 VariableRule = Callable[[SplitSheet], Coded]
@@ -36,22 +36,22 @@ def _first_match(answer: Answer, table: list[tuple[str, int]], default: int | No
     for pattern, value in table:
         phrase = mentions(answer.text, pattern)
         if phrase:
-            return Coded.of(value, answer, phrase)
-    return Coded.of(default, answer)
+            return coded(value, answer, phrase)
+    return coded(default, answer)
 
 
 def _yes_then(answer: Answer, table: list[tuple[str, int]], yes_default: int | None) -> Coded:
     """No → 0; unknown → NA; Yes → the first code whose wording appears, else yes_default."""
     said = yes_no(answer.text)
     if said is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     if said == 0:
-        return Coded.of(0, answer)
+        return coded(0, answer)
     return _first_match(answer, table, yes_default)
 
 
 def _dummy(answer: Answer) -> Coded:
-    return Coded.of(yes_no(answer.text), answer)
+    return coded(yes_no(answer.text), answer)
 
 
 # ---- Formation (Q2, Q5–Q13) --------------------------------------------------------------------
@@ -61,7 +61,7 @@ def cowid(sheet: SplitSheet) -> Coded:
     """COWID: the alliance's number in the COW alliance data (Q2); missing when COW lacks it."""
     answer = sheet[2]
     m = re.match(r"^\W*(\d{1,4})\b", answer.text)
-    return Coded.of(int(m.group(1)) if m else None, answer, m.group() if m else None)
+    return coded(int(m.group(1)) if m else None, answer, m.group() if m else None)
 
 
 # ---- Formation (Q5–Q13) ----------------------------------------------------------------------
@@ -77,7 +77,7 @@ def estmode(sheet: SplitSheet) -> Coded:
     """ESTMODE: 1 for a formal treaty requiring ratification, 0 otherwise, NA if unknown (Q6)."""
     answer = sheet[6]
     if mentions(answer.text, r"\bunknown\b|not (been )?located"):
-        return Coded.of(None, answer)
+        return coded(None, answer)
     return _first_match(answer, [
         (r"executive agreement|diplomatic notes?|exchange of (notes|letters)|declaration|joint statement"
          r"|not (require|requiring|submitted for|subject to) ratification|no ratification|without ratification"
@@ -103,14 +103,14 @@ def secrart(sheet: SplitSheet) -> Coded:
     status = pubsecr(sheet)
     answer = sheet[7]
     if status.value in (0, 2):
-        return Coded.of({0: 0, 2: 8}[status.value], answer, status.phrase)
+        return coded({0: 0, 2: 8}[status.value], answer, status.phrase)
     if status.value is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     text = answer.text
     target = bool(re.search(r"target|against\s+(a\s+)?(specific|third)|adversar", text, re.I))
     oblig = bool(re.search(r"obligation|condition|casus|assist|neutral", text, re.I))
     if target and oblig:
-        return Coded.of(4, answer, mentions(text, r"target|adversar"))
+        return coded(4, answer, mentions(text, r"target|adversar"))
     return _first_match(answer, [
         (r"spoils|sphere|territor|division|partition", 1),
         (r"target|adversar", 2),
@@ -154,12 +154,12 @@ def speclgth(sheet: SplitSheet) -> Coded:
     answer = sheet[10]
     said = yes_no(answer.text)
     if said is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     if said == 0:
-        return Coded.of(0, answer)
+        return coded(0, answer)
     durations = find_durations(answer.text)
     if durations:
-        return Coded.of(1, answer, mentions(answer.text, re.escape(durations[0].phrase)))
+        return coded(1, answer, mentions(answer.text, re.escape(durations[0].phrase)))
     return _first_match(answer, [(_CONDITION, 2), (_INDEFINITE, 3)], None)  # a condition also states no term
 
 
@@ -169,11 +169,11 @@ def length(sheet: SplitSheet) -> Coded:
     answer = sheet[10]
     kind = speclgth(sheet)
     if kind.value is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     if kind.value != 1:
-        return Coded.of(0, answer, kind.phrase)
+        return coded(0, answer, kind.phrase)
     first = find_durations(answer.text)[0]
-    return Coded.of(first.months, answer, mentions(answer.text, re.escape(first.phrase)))
+    return coded(first.months, answer, mentions(answer.text, re.escape(first.phrase)))
 
 
 @rule("renounce")
@@ -231,13 +231,13 @@ def renewlgt(sheet: SplitSheet) -> Coded:
     answer = sheet[12]
     kind = proren(sheet)
     if kind.value is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     if kind.value == 0:
-        return Coded.of(0, answer)
+        return coded(0, answer)
     durations = renewal_durations(answer.text)
     if not durations:
-        return Coded.of(0, answer, "renewal term not specified")
-    return Coded.of(durations[0].months, answer, durations[0].phrase)
+        return coded(0, answer, "renewal term not specified")
+    return coded(durations[0].months, answer, durations[0].phrase)
 
 
 def notice_months(sheet: SplitSheet) -> Coded:
@@ -249,7 +249,7 @@ def notice_months(sheet: SplitSheet) -> Coded:
             after = flat[found.end:found.end + 20]
             before = flat[max(0, found.start - 25):found.start]
             if _NOTICE_AFTER.match(after) or re.search(r"notice of\W*$|notice\W*$", before, re.I):
-                return Coded.of(found.months, answer, found.phrase)
+                return coded(found.months, answer, found.phrase)
     return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 
 
@@ -260,14 +260,14 @@ def renewals(sheet: SplitSheet) -> Coded:
     answer = sheet[13]
     text = answer.text.strip()
     if not text or yes_no(text) is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     m = re.match(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", text, re.I)
     if m:
         token = m.group(1).lower()
-        return Coded.of(int(token) if token.isdigit() else NUMBER_WORDS[token], answer, m.group())
+        return coded(int(token) if token.isdigit() else NUMBER_WORDS[token], answer, m.group())
     if yes_no(text) == 0:
-        return Coded.of(0, answer)
-    return Coded.of(len(find_dates(text)), answer)
+        return coded(0, answer)
+    return coded(len(find_dates(text)), answer)
 
 
 @rule("term")
@@ -279,7 +279,7 @@ def term(sheet: SplitSheet) -> Coded:
     if yes_no(text) == 0 or not text.strip() or re.match(r"^\W*(still\s+)?in\s+effect", text, re.I):
         q14 = sheet[14]
         if re.match(r"^\W*(still\s+)?in\s+(effect|force)", q14.text, re.I) or not text.strip():
-            return Coded.of(0, answer if text.strip() else q14)
+            return coded(0, answer if text.strip() else q14)
     # TERM is the final reason the alliance ended: a member's loss of independence only censors it
     # when nothing else (violation, renegotiation, fulfilment) ended it
     return _first_match(answer, [
@@ -336,10 +336,10 @@ def notaiden(sheet: SplitSheet) -> Coded:
     answer = sheet[21]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     phrase = mentions(answer.text, _DENY)
     if not phrase:
-        return Coded.of(0, answer, "no promise to deny support to enemies")
+        return coded(0, answer, "no promise to deny support to enemies")
     return _first_match(answer, [
         (r"both (outside )?states and non-?state", 4),
         (r"non-?state actors? only|only non-?state", 3),
@@ -353,7 +353,7 @@ def dipaid(sheet: SplitSheet) -> Coded:
     answer = sheet[21]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     return _first_match(answer, [(r"diplomatic (action|support|relations|missions)|break(ing)? (off |of )?diplomatic"
                                   r"|sever\w* diplomatic|interruption of economic"
                                   r"|impos\w+ (economic )?sanctions (on|against)", 1)], 0)
@@ -365,7 +365,7 @@ def terrres(sheet: SplitSheet) -> Coded:
     answer = sheet[21]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     return _first_match(answer, [(r"(make|place|put)\s+\w*\s*(territory|ports?|facilities|airfields|bases|resources)"
                                   r"\s+(at the disposal|available)|right of passage|transit of (troops|forces)", 1)], 0)
 
@@ -380,12 +380,12 @@ def _statthr(sheet: SplitSheet, position: int) -> Coded:
     answer = sheet[23]
     kind = specthrt(sheet)
     if kind.value in (None, 0):
-        return Coded.of(kind.value, answer, kind.phrase)
+        return coded(kind.value, answer, kind.phrase)
     states = _threat_states(sheet)
     if not states:
         # a threat that is not a state has no code; a state named without its code is unknown
-        return Coded.of(0 if kind.value in (2, 4, 5, 6) and position == 0 else None, answer)
-    return Coded.of(states[position] if len(states) > position else 0, answer)
+        return coded(0 if kind.value in (2, 4, 5, 6) and position == 0 else None, answer)
+    return coded(states[position] if len(states) > position else 0, answer)
 
 
 @rule("statthr1")
@@ -432,16 +432,16 @@ def milaid(sheet: SplitSheet) -> Coded:
     answer = sheet[32]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     money = mentions(answer.text, r"grant|loan|credit|subsid|financ")
     skills = mentions(answer.text, r"train|technolog|instruct|advis")
     if money and skills:
-        return Coded.of(4, answer, money)
+        return coded(4, answer, money)
     if money:
-        return Coded.of(2, answer, money)
+        return coded(2, answer, money)
     if skills:
-        return Coded.of(3, answer, skills)
-    return Coded.of(1, answer)
+        return coded(3, answer, skills)
+    return coded(1, answer)
 
 
 @rule("intcom")
@@ -484,14 +484,14 @@ def orgpurp1(sheet: SplitSheet) -> Coded:
     answer = sheet[35]
     organ = organ1(sheet)
     if organ.value in (None, 0):
-        return Coded.of(organ.value, answer, organ.phrase)
+        return coded(organ.value, answer, organ.phrase)
     found = {name: mentions(answer.text, pattern) for name, pattern in _PURPOSES}
     if found["military"] and found["economic"] and found["political"]:
-        return Coded.of(4, answer, found["economic"])
+        return coded(4, answer, found["economic"])
     for name, value in (("dispute", 5), ("political", 3), ("economic", 2), ("military", 1)):
         if found[name]:
-            return Coded.of(value, answer, found[name])
-    return Coded.of(None, answer)
+            return coded(value, answer, found[name])
+    return coded(None, answer)
 
 
 @rule("organ2")
@@ -501,16 +501,16 @@ def organ2(sheet: SplitSheet) -> Coded:
     answer = sheet[35]
     organ = organ1(sheet)
     if organ.value in (None, 0):
-        return Coded.of(organ.value, answer, organ.phrase)
+        return coded(organ.value, answer, organ.phrase)
     second = mentions(answer.text, r"second organi[sz]ation|two organi[sz]ations|also (establishes|creates) an?")
-    return Coded.of(None if second else 0, answer, second)
+    return coded(None if second else 0, answer, second)
 
 
 @rule("orgpurp2")
 def orgpurp2(sheet: SplitSheet) -> Coded:
     """ORGPURP2: purpose of the second organization, 0 when there is none (Q35)."""
     second = organ2(sheet)
-    return Coded.of(None if second.value is None else 0, sheet[35], second.phrase)
+    return coded(None if second.value is None else 0, sheet[35], second.phrase)
 
 
 @rule("base")
@@ -562,7 +562,7 @@ def reflnun(sheet: SplitSheet) -> Coded:
     answer = sheet[47]
     said = yes_no(answer.text)
     if said is None:
-        return Coded.of(None, answer)
+        return coded(None, answer)
     return _first_match(answer, [(r"United Nations|\bU\.?N\.?\b|UN Charter", 2), (r"League of Nations", 1)], 0)
 
 
@@ -586,9 +586,9 @@ def refothio(sheet: SplitSheet) -> Coded:
     answer = sheet[47]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     if not _ORGANIZATION_WORD.search(answer.text):
-        return Coded.of(0, answer, "only the UN/League or alliances referenced")
+        return coded(0, answer, "only the UN/League or alliances referenced")
     # UN organs are the UN for this variable
     text = _UN_NAME.sub(" ", " ".join(answer.text.split()))
     alliances_named = " ".join(sheet[48].text.split())
@@ -596,8 +596,8 @@ def refothio(sheet: SplitSheet) -> Coded:
         name, abbreviation = m.group(1).strip(), m.group(2)
         if name in alliances_named or (abbreviation and abbreviation in alliances_named):
             continue
-        return Coded.of(1, answer, name)
-    return Coded.of(0, answer, "only the UN/League or alliances referenced")
+        return coded(1, answer, name)
+    return coded(0, answer, "only the UN/League or alliances referenced")
 
 
 @rule("natrefal")
@@ -619,13 +619,13 @@ def compag(sheet: SplitSheet) -> Coded:
     answer = sheet[49]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     kinds = [(r"military|convention|basing|arms", 1), (r"econom|financ|trade|commerc", 2),
              (r"arbitrat|concilia|dispute", 3), (r"peace treaty|treaty of peace", 4)]
     found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
     if len(found) > 1 or re.search(r"\b(several|multiple|two|three)\b", answer.text, re.I):
-        return Coded.of(6, answer)
-    return Coded.of(found[0] if found else 5, answer)
+        return coded(6, answer)
+    return coded(found[0] if found else 5, answer)
 
 
 @rule("nomicoop")
@@ -641,12 +641,12 @@ def conres(sheet: SplitSheet) -> Coded:
     conflict with or among third parties (Q52)."""
     among, others = yes_no(sheet[51].text), yes_no(sheet[52].text)
     if among == 1:
-        return Coded.of(1, sheet[51])
+        return coded(1, sheet[51])
     if others == 1:
-        return Coded.of(2, sheet[52])
+        return coded(2, sheet[52])
     if among is None or others is None:
-        return Coded.of(None, sheet[51] if among is None else sheet[52])
-    return Coded.of(0, sheet[51])
+        return coded(None, sheet[51] if among is None else sheet[52])
+    return coded(0, sheet[51])
 
 
 @rule("agprois")
@@ -656,14 +656,14 @@ def agprois(sheet: SplitSheet) -> Coded:
     answer = sheet[53]
     said = yes_no(answer.text)
     if said in (None, 0):
-        return Coded.of(said, answer)
+        return coded(said, answer)
     kinds = [(r"territorial|border|frontier|boundar", 1), (r"econom|trade|commerc|financ", 2),
              (r"military|defen[cs]e|arms|deploy|forces|troops|security system", 3),
              (r"cultur|scien|educat|legal|consular|transport", 4)]
     found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
     if len(found) > 1:
-        return Coded.of(5, answer)
-    return Coded.of(found[0] if found else 4, answer)
+        return coded(5, answer)
+    return coded(found[0] if found else 4, answer)
 
 
 @rule("conmen")
@@ -698,11 +698,11 @@ def source(sheet: SplitSheet) -> Coded:
     answer = sheet[58]
     text = answer.text
     if not text.strip():
-        return Coded.of(None, answer)
+        return coded(None, answer)
     treaty_line = re.search(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
                             text, re.I)
     if treaty_line:
-        return Coded.of(1, answer, mentions(text, r"\btreaty\b"))
+        return coded(1, answer, mentions(text, r"\btreaty\b"))
     if re.search(r"secondary", text, re.I):
-        return Coded.of(2, answer, mentions(text, r"secondary"))
-    return Coded.of(1, answer)
+        return coded(2, answer, mentions(text, r"secondary"))
+    return coded(1, answer)

@@ -9,8 +9,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from .text import fold_case, per_sheet
 
 MONTHS = {
@@ -52,6 +50,11 @@ class PartialDate:
     def __str__(self) -> str:
         return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate((self.year, self.month, self.day)) if p)
 
+    # Pickled through the constructor: the multiprocess executor pickles parsed sheets between
+    # steps, and the compiled (mypyc) form of a frozen dataclass cannot be restored field by field.
+    def __reduce__(self) -> tuple:
+        return PartialDate, (self.year, self.month, self.day)
+
 
 @dataclass(frozen=True)
 class FoundDate:
@@ -59,6 +62,9 @@ class FoundDate:
     start: int
     end: int
     phrase: str
+
+    def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
+        return FoundDate, (self.date, self.start, self.end, self.phrase)
 
 
 def _valid(year: int, month: int | None, day: int | None) -> bool:
@@ -85,8 +91,14 @@ _MIXED = re.compile(r"[0-9](?:(?<=[A-Za-z][0-9])|(?=[A-Za-z]))")
 _SPACE = re.compile(r"\s")
 
 
+# any of the swaps above: a word none of them matches is left as it is, without trying each
+_ANY_FIX = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OCR_FIXES))
+
+
 def _repair_word(word: str) -> str:
     for _ in range(2):  # a repair can expose the next one ("l9l8" → "l918" → "1918")
+        if not _ANY_FIX.search(word):
+            break
         for pattern, replacement in _OCR_FIXES:
             word = pattern.sub(replacement, word)
     return word
@@ -98,18 +110,17 @@ _SHAPE = bytes(_DIGIT if 48 <= b <= 57 else _LETTER if 65 <= b <= 90 or 97 <= b 
                else ord("c") if 0x80 <= b <= 0xBF else ord(" ") for b in range(256))
 
 
+# a digit with a letter before or after it, in the shape: the pattern opens with one literal
+# byte, so the regex engine skips from digit to digit instead of testing every character
+_MIXED_SHAPE = re.compile(rb"0(?:(?<=a0)|(?=a))")
+
+
 def _mixed_digits(shape: bytes, ascii_only: bool) -> list[int]:
     """Positions in the text of the digits `_MIXED` matches (a digit next to an ASCII letter),
-    from the text's UTF-8 shape, compared as an array: a character-class regex visits every
-    character in Python's regex engine, several times slower on a whole sheet. UTF-8 keeps ASCII
-    bytes and their adjacency, and no other byte is a letter or a digit."""
-    codes = np.frombuffer(shape, dtype=np.uint8)
-    digit = codes == _DIGIT
-    letter = codes == _LETTER
-    beside_letter = np.zeros_like(digit)
-    beside_letter[1:] |= letter[:-1]
-    beside_letter[:-1] |= letter[1:]
-    found = np.flatnonzero(digit & beside_letter).tolist()
+    found in the text's UTF-8 shape, where every digit is "0" and every letter "a": `_MIXED` on
+    the text itself tests a character class at every position, several times slower on a whole
+    sheet. UTF-8 keeps ASCII bytes and their adjacency, and no other byte is a letter or a digit."""
+    found = [m.start() for m in _MIXED_SHAPE.finditer(shape)]
     if ascii_only or not found:
         return found
     # a character is one lead byte and its continuation bytes
@@ -225,6 +236,9 @@ class FoundDuration:
     start: int
     end: int
     phrase: str
+
+    def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
+        return FoundDuration, (self.months, self.start, self.end, self.phrase)
 
 
 @per_sheet

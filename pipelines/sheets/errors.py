@@ -16,5 +16,10 @@ class SheetError(ValueError):
             where.append(f"line {line}")
         super().__init__(f"{', '.join(where)}: {reason}")
 
+    def __reduce__(self) -> tuple:
+        # rebuilt from its fields: the default (the message as the only argument) cannot be
+        # passed back to __init__, so an error sent between processes would not unpickle
+        return SheetError, (self.file, self.reason, self.question, self.line)
+
     def as_record(self) -> dict:
         return {"file": self.file, "question": self.question, "line": self.line, "reason": self.reason}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .evidence import Coded, flatten, yes_no
+from .evidence import Coded, coded, flatten, yes_no
 from .members import SheetMember, refs_in
 from .split import Answer, SplitSheet
 
@@ -73,10 +73,10 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
     olimob_value = other_limits
     if contingent != 1:
         # Q19 "No" (or unknown) decides every component at once, the same for every member
-        shared = dict.fromkeys(_COMPONENTS, Coded.of(contingent, q19))  # a Coded is immutable: one serves all
-        shared["olimob"] = Coded.of(olimob_value, q22)
-        shared["conditio"] = (Coded.of(1, q22) if olimob_value == 1 else
-                              Coded.of(None if contingent is None or olimob_value is None else 0, q19))
+        shared = dict.fromkeys(_COMPONENTS, coded(contingent, q19))  # a Coded is immutable: one serves all
+        shared["olimob"] = coded(olimob_value, q22)
+        shared["conditio"] = (coded(1, q22) if olimob_value == 1 else
+                              coded(None if contingent is None or olimob_value is None else 0, q19))
         for member in members:
             member.member_values.update(shared)
         return
@@ -94,7 +94,7 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
             for circumstance in circumstances:
                 variable = f"{prefix}{_SUFFIX[circumstance]}"
                 if contingent is None:
-                    values[variable] = Coded.of(None, q19)
+                    values[variable] = coded(None, q19)
                     continue
                 value, phrase, source = 0, "no such condition on this member's obligation", q19
                 if obligation in held:
@@ -109,19 +109,19 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
                         if CIRCUMSTANCES[circumstance].search(sentence):
                             value, phrase, source = 1, sentence, answer
                             break
-                values[variable] = Coded.of(value, source, phrase)
+                values[variable] = coded(value, source, phrase)
             components = [values[f"{prefix}{_SUFFIX[c]}"].value for c in circumstances]
-            values[f"{prefix}con"] = Coded.of(None if None in components else int(any(components)), q19,
+            values[f"{prefix}con"] = coded(None if None in components else int(any(components)), q19,
                                               f"summary of {prefix}co* dummies")
-        values["olimob"] = Coded.of(olimob_value, q22)
+        values["olimob"] = coded(olimob_value, q22)
         summaries = [values[f"{p}con"].value for p, _ in CONTINGENCY_FIELDS.values()] + [olimob_value]
         if contingent == 1 and not any(summaries):
             # Q19 says Yes but names no circumstance the rules recognise: conditional, details unknown
-            values["conditio"] = Coded.of(1 if held else 0, q19)
+            values["conditio"] = coded(1 if held else 0, q19)
         elif None in summaries:
-            values["conditio"] = Coded.of(1 if any(v == 1 for v in summaries) else None, q19)
+            values["conditio"] = coded(1 if any(v == 1 for v in summaries) else None, q19)
         else:
-            values["conditio"] = Coded.of(int(any(summaries)), q19, "summary of the contingency dummies")
+            values["conditio"] = coded(int(any(summaries)), q19, "summary of the contingency dummies")
         member.member_values.update(values)
 
 
@@ -134,18 +134,19 @@ def code_cowwar(sheet: SplitSheet, members: list[SheetMember]) -> None:
     said = yes_no(answer.text)
     for member in members:
         if said == 0:
-            member.member_values["cowwar"] = Coded.of(0, answer)
+            member.member_values["cowwar"] = coded(0, answer)
             continue
         if said is None:
-            member.member_values["cowwar"] = Coded.of(None, answer)
+            member.member_values["cowwar"] = coded(None, answer)
             continue
-        value, phrase = 0, "not named as at war in Q5"
+        value: int | None = 0
+        phrase = "not named as at war in Q5"
         for _, sentence in _sentences(answer):
             war = _WAR_NUMBER.search(sentence)
             if member.code in refs_in(sentence, members):
                 value, phrase = (int(war.group(1)) if war else None), sentence
                 break
-        member.member_values["cowwar"] = Coded.of(value, answer, phrase)
+        member.member_values["cowwar"] = coded(value, answer, phrase)
 
 
 _GONE = r"ceased to exist|lost (its |their )?independence|annex|absorb|unification|incorporat|occupied|succeeded by"
@@ -179,7 +180,7 @@ def _first_rule(rules, sentences: list[str]) -> tuple[int | None, str]:
 def code_termination_reasons(sheet: SplitSheet, members: list[SheetMember]) -> None:
     """TERMMODE and TERMCAUS for members that left (Q15); members still in effect get 0."""
     answer = sheet[15]
-    in_effect = Coded.of(0, answer, "in effect")
+    in_effect = coded(0, answer, "in effect")
     for member in members:
         if member.exit is None:
             member.member_values["termmode"] = member.member_values["termcaus"] = in_effect
@@ -196,4 +197,4 @@ def code_termination_reasons(sheet: SplitSheet, members: list[SheetMember]) -> N
             value, phrase = _first_rule(rules, own)
             if value is None:
                 value, phrase = _first_rule(rules, general)
-            member.member_values[variable] = Coded.of(value, answer, phrase or None)
+            member.member_values[variable] = coded(value, answer, phrase or None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .dates import FoundDate, PartialDate, find_dates
 from .errors import SheetError
-from .evidence import Coded
+from .evidence import Coded, coded
 from .split import Answer, SplitSheet
 
 _ATOPID = re.compile(r"(?<!\d)([1-7][0-9OoIl]{3})(?:\s*[.,]\s*([0-9]))?(?![0-9])")
@@ -49,7 +49,7 @@ def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:
     if pm and not phase:
         token = pm.group(1).lower()
         phase = _PHASE_WORDS.get(token) or int(token)
-    return Coded.of(atopid, answer, m.group()), Coded.of(phase, answer, pm.group() if pm else m.group())
+    return coded(atopid, answer, m.group()), coded(phase, answer, pm.group() if pm else m.group())
 
 
 def parse_member_refs(text: str) -> list[tuple[int, str, int]]:
@@ -146,7 +146,7 @@ def logical_lines(answer: Answer) -> list[tuple[int, str]]:
     return merged
 
 
-def _dated_lines(answer: Answer) -> list[tuple[int, str, list[FoundDate]]]:
+def _dated_lines(answer: Answer) -> list[tuple[int, str, tuple[FoundDate, ...]]]:
     return [(number, line, find_dates(line)) for number, line in logical_lines(answer)]
 
 
@@ -180,6 +180,9 @@ class Termination:
     observed_through: PartialDate | None  # "in effect as of June 1, 2018"
     evidence: Coded
 
+    def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
+        return Termination, (self.in_effect, self.observed_through, self.evidence)
+
 
 def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Termination:
     """Q14: exit dates per member; 'still in effect' leaves exit empty (ATOP's 0/0/0)."""
@@ -211,13 +214,13 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
             member.exit = general[0]
             member.exit_evidence = Coded(None, 14, general[1], general[1], general[2])
         if member.exit is not None and member.entry is not None and member.exit.latest() < member.entry.earliest():
-            line = member.exit_evidence.first_line if member.exit_evidence else answer.first_line
+            exit_line = member.exit_evidence.first_line if member.exit_evidence else answer.first_line
             raise SheetError(file, f"exit date {member.exit} before entry date {member.entry} for member {member.code}",
-                             14, line)
+                             14, exit_line)
     in_effect = any(m.exit is None for m in members)
     if not in_effect and not general and not any(m.exit_evidence for m in members):
         in_effect = True
-    return Termination(in_effect, as_of, Coded.of(int(in_effect), answer))
+    return Termination(in_effect, as_of, coded(int(in_effect), answer))
 
 
 OBLIGATION_PATTERNS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from .dates import undo_ocr
 from .errors import SheetError
 
 SHEET_SUFFIXES = (".txt", ".pdf")
@@ -54,8 +55,6 @@ def pdf_text(data: bytes, file: str) -> str:
 
 def read_sheet_text(path: Path, data: bytes | None = None) -> str:
     """The sheet's text; `data` when the caller has already read the file's bytes."""
-    from .dates import undo_ocr
-
     data = path.read_bytes() if data is None else data
     if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
         text = pdf_text(data, path.name)

@@ -15,7 +15,7 @@ from pathlib import Path
 from .code import ALLIANCE_RULES, MEMBER_RULES, notice_months, renewals
 from .dates import PartialDate, find_dates
 from .errors import SheetError
-from .evidence import Coded, yes_no
+from .evidence import Coded, coded, yes_no
 from .members import (SheetMember, Termination, code_atopid, refs_in, code_entry_dates, code_exit_dates,
                       code_members, code_obligations)
 from .member_rules import code_contingencies, code_cowwar, code_termination_reasons
@@ -37,8 +37,8 @@ class CodedSheet:
     member_level: dict[str, Coded]
     notice_months: Coded
     renewals: Coded
-    atopid_evidence: Coded | None = None
-    phase_evidence: Coded | None = None
+    atopid_evidence: Coded
+    phase_evidence: Coded
 
     @property
     def evidence(self) -> list[dict]:
@@ -47,7 +47,8 @@ class CodedSheet:
 
     @property
     def begin(self) -> PartialDate:
-        return min(m.entry for m in self.members)
+        # every member has an entry date once coded (`code_entry_dates` raises otherwise)
+        return min(m.entry for m in self.members if m.entry is not None)
 
     @property
     def end(self) -> PartialDate | None:
@@ -65,10 +66,10 @@ def code_asymm(sheet: SplitSheet, members: list[SheetMember]) -> Coded:
     said = yes_no(answer.text)
     profiles = {tuple(m.obligations[o].value for o in OBLIGATIONS) for m in members}
     if len(profiles) > 1:
-        return Coded.of(1, sheet[16], "Q16 obligations differ among members")
+        return coded(1, sheet[16], "Q16 obligations differ among members")
     if said is None:
-        return Coded.of(None, answer)
-    return Coded.of(1 - said, answer)
+        return coded(None, answer)
+    return coded(1 - said, answer)
 
 
 def code_wartime(sheet: SplitSheet, members: list[SheetMember], said: Coded) -> Coded:
@@ -76,10 +77,11 @@ def code_wartime(sheet: SplitSheet, members: list[SheetMember], said: Coded) -> 
     only when it acceded later does not make the formation a wartime one."""
     if said.value != 1:
         return said
-    begin = min(m.entry for m in members)
+    entries = {m.code: m.entry for m in members if m.entry is not None}  # every member, once coded
+    begin = min(entries.values())
     at_war = refs_in(sheet[5].text, members)
-    if at_war and all(next(m for m in members if m.code == c).entry > begin for c in at_war):
-        return Coded.of(0, sheet[5], "members at war joined after the alliance was formed")
+    if at_war and all(entries[c] > begin for c in at_war):
+        return coded(0, sheet[5], "members at war joined after the alliance was formed")
     return said
 
 
@@ -94,6 +96,7 @@ def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedS
     new_sheet()
     file = split.file
     atopid, phase = code_atopid(split[1], file)
+    assert atopid.value is not None and phase.value is not None  # `code_atopid` raises without an id
     members = code_members(split[4], file, known_codes)
     code_entry_dates(split[3], members, file)
     termination = code_exit_dates(split[14], members, file)

@@ -86,6 +86,10 @@ class Answer:
             self._lines = tuple(enumerate(self.text.split("\n"), self.first_line)) if self.text else ()
         return self._lines
 
+    def __reduce__(self) -> tuple:
+        # the compiled (mypyc) class has no instance dict to restore: pickled by its constructor
+        return Answer, (self.question, self.text, self.first_line, self.last_line, self._lines)
+
     @property
     def section(self) -> str:
         """The sheet section, from the question number (printed headers can be mis-numbered)."""
@@ -112,6 +116,9 @@ class SplitSheet:
     section_headers: tuple[tuple[int, str], ...]
     # values already coded from this sheet: rules that build on others (LENGTH on SPECLGTH) reuse them
     coded: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
+        return SplitSheet, (self.file, self.answers, self.section_headers, self.coded)
 
     def __getitem__(self, question: int) -> Answer:
         return self.answers[question]
@@ -197,8 +204,9 @@ def _check_complete(starts: list[tuple[int, int, str]], file: str, lines: list[s
             if _SECTION_HEADER.match(lines[index]):
                 line = index + 1
                 break
-    runs, run_start = [], missing[0]
-    for prev, cur in zip(missing, missing[1:] + [None]):
+    runs: list[str] = []
+    run_start = missing[0]
+    for prev, cur in zip(missing, missing[1:] + [0]):  # 0 closes the last run
         if cur != prev + 1:
             runs.append(f"Q{run_start}" if run_start == prev else f"Q{run_start}–Q{prev}")
             run_start = cur
@@ -324,7 +332,8 @@ def _prompt_at(low: str, start: int, number: int) -> tuple[int, int]:
     at = start
     while low[at:at + 1] == " ":
         at += 1
-    if low[at:at + len(printed)].replace("\n", " ") == printed:
+    # startswith first: it copies nothing, and most prompts are printed on one line
+    if low.startswith(printed, at) or low[at:at + len(printed)].replace("\n", " ") == printed:
         return at + last_end, at + head_end
     prompt = _PROMPT_REGEX[number].match(low, start)
     return (prompt.end(), prompt.end("head")) if prompt else (-1, -1)
@@ -397,10 +406,12 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                     lines = text.split("\n")
                     skipped_indices = {n - 1 for n, _, _ in skipped}
                 match = _QUESTION_START.match(lines[first - 1])
+                assert match is not None  # the line opened question `number` in the scan above
                 answers[number] = _assemble(number, first - 1, match.group(2), stop_line - 1, lines,
                                             skipped_indices)
                 continue
-        begin = _ANSWER_LEAD.match(text, prompt_end).end()
+        lead = _ANSWER_LEAD.match(text, prompt_end)
+        begin = lead.end() if lead else prompt_end  # the pattern also matches nothing
         body = text[begin:end]  # lines come right-stripped from `split_sheet`
         leading = len(body) - len(body.lstrip("\n"))
         body = body.strip("\n")
