@@ -73,13 +73,16 @@ def child_parse(folder: Path) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     batch = load_sheets(folder)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return {"sheets": len(batch.sheets), "quarantined": len(batch.quarantine),
+    import pipelines.sheets
+
+    return {"sheets": len(batch.sheets), "quarantined": len(batch.quarantine), "compiled": pipelines.sheets.COMPILED,
             "quarantine_sample": batch.quarantine[:3], "imports_s": imports, "wall_s": wall, "cpu_s": cpu,
             "rss_before_mib": rss_before, "rss_peak_mib": _rss_mib()}
 
 
 def child_seed(seconds: float) -> dict:
     """The seed sheet parsed over and over: the per-core rate for sheets like the real one."""
+    import pipelines.sheets
     from bench.bench_tables import measure
     from pipelines.sheets.record import parse_sheet_file
 
@@ -93,7 +96,14 @@ def child_seed(seconds: float) -> dict:
     cpu = time.process_time() - cpu
     return {"repeat": repeat, "cold_s": cold, "median_s": median, "tracemalloc_peak_mib": peak_mib,
             "cpu_per_sheet_s": cpu / (repeat + 2), "rss_peak_mib": _rss_mib(),
-            "phases_ms": _seed_phases(seed, repeat), "interpreter_ns": _interpreter_speed()}
+            "phases_ms": _seed_phases(seed, repeat), "interpreter_ns": _interpreter_speed(),
+            "compiled": pipelines.sheets.COMPILED, "interpreter": _interpreter()}
+
+
+def _interpreter() -> str:
+    """Which CPython ran the stage: version and binary (a distribution's build is PGO/LTO-optimized,
+    a plain source build such as pyenv's default is not)."""
+    return f"Python {platform.python_version()} ({os.path.realpath(sys.executable)})"
 
 
 def _seed_phases(seed: Path, repeat: int) -> dict[str, float]:
@@ -295,17 +305,21 @@ def bench_parsing(sizes: list[int], lines: list[str], notes: list[str]) -> dict:
               f"{seed['cpu_per_sheet_s'] * 1e3:.2f} ms | **{per_core:,.0f}** | {seed['tracemalloc_peak_mib']:.1f} MiB | "
               f"≥ {TARGET_SHEETS_PER_CORE:,} {verdict} |"]
     phases = seed["phases_ms"]
-    lines += ["", f"Where a seed sheet's time goes (medians): read {phases['read']:.2f} ms, split "
+    parser = "compiled with mypyc (`pipelines/native.py`)" if seed["compiled"] else "pure Python (no current mypyc build)"
+    lines += ["", f"Parser: {parser}, on {seed['interpreter']}.",
+              "", f"Where a seed sheet's time goes (medians): read {phases['read']:.2f} ms, split "
                   f"{phases['split']:.2f} ms, code {phases['code']:.2f} ms. This machine runs a fixed pure-Python "
                   f"loop (`total += i`) at {seed['interpreter_ns']:.0f} ns per iteration; compare that figure "
                   f"before comparing parsing rates measured on different machines or days."]
     print(f"seed sheet: median {seed['median_s'] * 1e3:.2f} ms, {per_core:,.0f} sheets/s/core ({verdict}); "
+          f"parser {'compiled' if seed['compiled'] else 'pure Python'}, {seed['interpreter']}; "
           f"read {phases['read']:.2f} / split {phases['split']:.2f} / code {phases['code']:.2f} ms; "
           f"interpreter {seed['interpreter_ns']:.0f} ns/iteration")
     if per_core < TARGET_SHEETS_PER_CORE:
         notes.append(f"parsing is below the target: {per_core:,.0f} seed-like sheets/s/core "
                      f"(target {TARGET_SHEETS_PER_CORE:,}); profile with "
-                     f"`python -m cProfile -s cumtime -m bench.corpus 1000 /tmp/c`")
+                     f"`ATOP_PURE_PYTHON=1 python -m cProfile -s cumtime -m bench.corpus 1000 /tmp/c` (cProfile "
+                     f"sees only the Python parser; py-spy --native sees the compiled one)")
     return figures
 
 

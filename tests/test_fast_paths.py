@@ -97,10 +97,9 @@ def _plain_mixed_digits(text: str) -> list[int]:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="aZl1O0I9 \n\t.é’“\u2003\u00a0K\u212a_-/", max_size=40))
+@given(st.text(alphabet="aZl1O0I9 \n\t.é’“\u2003\u00a0K\u212a\ud800_-/?", max_size=40))
 def test_ocr_digit_scan_equals_the_regex(text: str):
-    data = text.encode("utf-8", "surrogatepass")
-    assert dates._mixed_digits(data.translate(dates._SHAPE), len(data) == len(text)) == _plain_mixed_digits(text)
+    assert dates._mixed_digits(dates.ascii_shape(text)) == _plain_mixed_digits(text)
 
 
 _DATE_WORDS = ["december", "Dec.", "23", "2002", "1949", " ", ",", "of", "12/23/2002", "2002-12-23", "June",

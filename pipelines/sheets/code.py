@@ -210,6 +210,19 @@ def proren(sheet: SplitSheet) -> Coded:
 _RENEWAL_CUE = re.compile(r"(another|further|next|successive|additional|subsequent|each|periods? of|same duration of"
                           r"|renewed for|extended for|prolonged for|in force for)\W+(\w+\W+){0,3}$", re.I)
 _NOTICE_AFTER = re.compile(r"^\W*(before|prior|in advance|notice|ahead)", re.I)
+# the cue for lower-case ASCII text, without re.I: case-insensitive matching is several times slower
+# (ASCII only, where lower-casing and re.I agree; "ſ" and the Kelvin sign match "s" and "k" under re.I)
+_RENEWAL_CUE_LOWER = re.compile(_RENEWAL_CUE.pattern)
+
+
+_MORE_AFTER = re.compile(r"^\W*more\b")           # "six more years"
+_NOTICE_BEFORE = re.compile(r"notice of\W*$|notice\W*$", re.I)
+
+
+def _renewal_cue(window: str) -> bool:
+    if window.isascii():
+        return _RENEWAL_CUE_LOWER.search(window.lower()) is not None
+    return _RENEWAL_CUE.search(window) is not None
 
 
 def renewal_durations(text: str) -> list:
@@ -218,8 +231,8 @@ def renewal_durations(text: str) -> list:
     for found in find_durations(flat):
         if _NOTICE_AFTER.match(flat[found.end:found.end + 20]):
             continue
-        if _RENEWAL_CUE.search(flat[max(0, found.start - 40):found.start]) or re.match(
-                r"^\W*more\b", flat[found.end:found.end + 8]):
+        if _renewal_cue(flat[max(0, found.start - 40):found.start]) or _MORE_AFTER.match(
+                flat[found.end:found.end + 8]):
             out.append(found)
     return out
 
@@ -248,7 +261,7 @@ def notice_months(sheet: SplitSheet) -> Coded:
         for found in find_durations(flat):
             after = flat[found.end:found.end + 20]
             before = flat[max(0, found.start - 25):found.start]
-            if _NOTICE_AFTER.match(after) or re.search(r"notice of\W*$|notice\W*$", before, re.I):
+            if _NOTICE_AFTER.match(after) or _NOTICE_BEFORE.search(before):
                 return coded(found.months, answer, found.phrase)
     return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 

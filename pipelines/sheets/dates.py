@@ -104,10 +104,15 @@ def _repair_word(word: str) -> str:
     return word
 
 
-# ASCII digits to "0", ASCII letters to "a", UTF-8 continuation bytes to "c", other bytes to " "
-_DIGIT, _LETTER = ord("0"), ord("a")
-_SHAPE = bytes(_DIGIT if 48 <= b <= 57 else _LETTER if 65 <= b <= 90 or 97 <= b <= 122
-               else ord("c") if 0x80 <= b <= 0xBF else ord(" ") for b in range(256))
+# ASCII digits to "0", ASCII letters to "a", every other byte to " "
+_SHAPE = bytes(ord("0") if 48 <= b <= 57 else ord("a") if 65 <= b <= 90 or 97 <= b <= 122 else ord(" ")
+               for b in range(256))
+
+
+def ascii_shape(text: str) -> bytes:
+    """One byte per character of the text: its ASCII letters as "a", digits as "0", anything
+    else (non-ASCII characters included, which the encoder writes as "?") as " "."""
+    return text.encode("ascii", "replace").translate(_SHAPE)
 
 
 # a digit with a letter before or after it, in the shape: the pattern opens with one literal
@@ -115,25 +120,19 @@ _SHAPE = bytes(_DIGIT if 48 <= b <= 57 else _LETTER if 65 <= b <= 90 or 97 <= b 
 _MIXED_SHAPE = re.compile(rb"0(?:(?<=a0)|(?=a))")
 
 
-def _mixed_digits(shape: bytes, ascii_only: bool) -> list[int]:
-    """Positions in the text of the digits `_MIXED` matches (a digit next to an ASCII letter),
-    found in the text's UTF-8 shape, where every digit is "0" and every letter "a": `_MIXED` on
-    the text itself tests a character class at every position, several times slower on a whole
-    sheet. UTF-8 keeps ASCII bytes and their adjacency, and no other byte is a letter or a digit."""
-    found = [m.start() for m in _MIXED_SHAPE.finditer(shape)]
-    if ascii_only or not found:
-        return found
-    # a character is one lead byte and its continuation bytes
-    return [at - shape.count(b"c", 0, at) for at in found]
+def _mixed_digits(shape: bytes) -> list[int]:
+    """Positions of the digits `_MIXED` matches in the text (a digit next to an ASCII letter),
+    found in its `ascii_shape`: `_MIXED` on the text itself tests a character class at every
+    position, several times slower on a whole sheet."""
+    return [m.start() for m in _MIXED_SHAPE.finditer(shape)]
 
 
 def undo_ocr(text: str) -> str:
     """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
-    data = text.encode("utf-8", "surrogatepass")
-    if b"ycar" in data:
+    if "ycar" in text:
         text = re.sub(r"\bycar", "year", text)  # c for e
     pieces, last = [], 0
-    for digit in _mixed_digits(data.translate(_SHAPE), len(data) == len(text)):
+    for digit in _mixed_digits(ascii_shape(text)):
         if digit < last:
             continue
         start = max(text.rfind(" ", 0, digit), text.rfind("\n", 0, digit)) + 1
@@ -155,9 +154,12 @@ def _numbered(pattern: re.Pattern, index: int) -> str:
 # one scan instead of six: at any position the most specific reading is tried first
 _ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
 # the same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
-# mode is several times slower. The lookahead is a cheap gate on where a reading can begin (a digit,
-# or a month's first letter at a word start), so the six readings are tried only there.
-_ANY_DATE_LOWER = re.compile(r"(?=[0-9]|(?<!\w)[adfjmnos])(?:" + _ANY_DATE.pattern + ")")
+# mode is several times slower. The lookahead is a cheap gate on where a reading can begin, so the
+# six readings are tried only there: a digit not preceded by a digit (the numeric readings open
+# with a word boundary or a no-digit lookbehind), or the first three letters of a month, which
+# every month name and abbreviation shares, at a word start.
+_MONTH_OPENINGS = "|".join(sorted({name[:3] for name in MONTHS}))
+_ANY_DATE_LOWER = re.compile(rf"(?=(?<![0-9])[0-9]|(?<!\w)(?:{_MONTH_OPENINGS}))(?:" + _ANY_DATE.pattern + ")")
 
 
 def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern, low: str | None):

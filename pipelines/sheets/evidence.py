@@ -52,9 +52,13 @@ _SENTENCE_END = re.compile(r"(?<=[.;])\s")
 
 @per_sheet
 def first_sentence(text: str) -> str:
-    """The answer's first sentence on one line, as evidence (at most 300 characters)."""
-    flat = " ".join(text.split())
-    return _SENTENCE_END.split(flat, 1)[0][:300] if flat else ""
+    """The answer's first sentence on one line, as evidence (at most 300 characters).
+
+    Only the text before the first sentence end is flattened: whitespace after "." or ";" in the
+    text is the same sentence end in the flattened text, unless only whitespace follows it, and
+    then the whole text is one sentence either way."""
+    end = _SENTENCE_END.search(text)
+    return " ".join((text[:end.start()] if end else text).split())[:300]
 
 
 _NO = re.compile(r"^\W*(no|none|zero|not\s+applicable|n/?a)\b", re.IGNORECASE)
@@ -69,12 +73,13 @@ def yes_no(text: str) -> int | None:
     Coders sometimes skip the "Yes" and go straight to the description; a described provision
     counts as Yes.
     """
-    stripped = text.strip()
-    if not stripped or _UNKNOWN.match(stripped):
+    # matched on the text as it is: each pattern opens with \W*, which takes leading whitespace,
+    # and trailing whitespace ends a word as the end of the text does
+    if not text or text.isspace() or _UNKNOWN.match(text):
         return None
-    if _YES.match(stripped):
+    if _YES.match(text):
         return 1
-    if _NO.match(stripped):
+    if _NO.match(text):
         return 0
     return 1
 

@@ -20,9 +20,19 @@ _PHASE_WORD = re.compile(r"phase\s*[:#]?\s*([0-9]|one|two|three|four)\b", re.IGN
 _PHASE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _CODE_THEN_NAME = re.compile(r"(?<![\d.,/])(\d{1,3})\s*[-–:)]?\s+([A-Z][A-Za-z’'.\- ]*[A-Za-z])")
 _NAME_THEN_CODE = re.compile(r"([A-Z][A-Za-z’'.\- ]*?[A-Za-z])\s*\(\s*(?:COW\s*)?(\d{1,3})\s*\)")
+_ANY_DIGIT = re.compile(r"\d")  # what both member forms need, found by a fast scan
 _IN_EFFECT = re.compile(r"\b(still\s+)?in\s+effect\b|\bin\s+force\b|\bremains?\b", re.IGNORECASE)
 _AS_OF = re.compile(r"\b(as\s+of|accessed|revised|retrieved|version)\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+def _without_urls(text: str) -> str:
+    """The text with each URL replaced by a space."""
+    # every URL holds "://" or ends its "www" in "w."; text with neither skips the case-insensitive
+    # scan, which the regex engine runs at every character
+    if "://" not in text and "w." not in text and "W." not in text:
+        return text
+    return _URL.sub(" ", text)
 
 
 @dataclass
@@ -39,7 +49,7 @@ class SheetMember:
 
 def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:
     """ATOPID and PHASE from Q1: '5030', '3180.2', or an id with a 'Phase 2' note."""
-    text = _URL.sub(" ", answer.text)
+    text = _without_urls(answer.text)
     m = _ATOPID.search(text)
     if not m:
         raise SheetError(file, f"no ATOP id in the answer {answer.text[:60]!r}", 1, answer.first_line)
@@ -55,9 +65,19 @@ def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:
 def parse_member_refs(text: str) -> list[tuple[int, str, int]]:
     """(COW code, name, position) for every member written as '710 China' or 'China (710)'."""
     refs: dict[int, tuple[int, str, int]] = {}
-    for m in _NAME_THEN_CODE.finditer(text):
-        refs.setdefault(int(m.group(2)), (int(m.group(2)), m.group(1).strip(), m.start()))
-    masked = _NAME_THEN_CODE.sub(lambda m: " " * len(m.group()), text)
+    if not _ANY_DIGIT.search(text):
+        return []  # both forms carry a code
+    masked = text
+    if "(" in text:
+        # the names with codes in brackets, blanked out (same length) before codes-first names are read
+        pieces, last = [], 0
+        for m in _NAME_THEN_CODE.finditer(text):
+            refs.setdefault(int(m.group(2)), (int(m.group(2)), m.group(1).strip(), m.start()))
+            pieces += [text[last:m.start()], " " * (m.end() - m.start())]
+            last = m.end()
+        if pieces:
+            pieces.append(text[last:])
+            masked = "".join(pieces)
     for m in _CODE_THEN_NAME.finditer(masked):
         code = int(m.group(1))
         name = re.split(r"\s*[,;]\s*|\s+and\s+", m.group(2))[0].strip(" .")
@@ -136,7 +156,7 @@ def logical_lines(answer: Answer) -> list[tuple[int, str]]:
     ("…Central African" / "Republic, Chad, …")."""
     merged: list[tuple[int, str]] = []
     for number, line in answer.lines:
-        clean = _URL.sub(" ", line).strip()
+        clean = _without_urls(line).strip()
         if not clean:
             continue
         if merged and not find_dates(clean) and not _MEMBER_LINE.match(clean):
@@ -249,7 +269,7 @@ def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
                                                  "type not listed in Q16")
     segments: list[tuple[int, str]] = []
     for number, line in answer.lines:
-        clean = _URL.sub(" ", line).strip()
+        clean = _without_urls(line).strip()
         if not clean:
             continue
         for part in _SEGMENT_BREAK.split(clean):

@@ -295,12 +295,14 @@ def _split_any(text: str, file: str) -> SplitSheet:
     return SplitSheet(file, answers, headers)
 
 
-# The well-formed case in a few C-level scans (parsing speed, see BENCHMARKS.md). On lower-cased
-# text: every line that could open a question or be a header or page furniture, the same lines
-# `_CANDIDATE_LINE` finds (a superset: "L" and "i" are candidates here, and checked below).
+# The well-formed case in a few C-level scans (parsing speed, see BENCHMARKS.md): every line that
+# could open a question or be a header or page furniture, the same lines `_CANDIDATE_LINE` finds
+# (a superset: "L" and "i" are candidates here, and checked below). Letters are matched in both
+# cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan.
 _WELL_FORMED_LINE = re.compile(
-    r"\n[ \t]*(?:(?P<number>[0-9oil](?: ?[0-9oil])?)[ \t]*[.,:;]|secti[o0]n[ \t]|page[ \t]+\d|-[ \t]*\d)")
-_NUMBER_TEXT = {n: str(n) for n in range(1, QUESTION_COUNT + 1)}
+    r"\n[ \t]*(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;]|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
+    r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d)")
+_NUMBER_TEXT = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
 
 
 def _printed_prompt(number: int) -> tuple[str, int, int]:
@@ -314,6 +316,11 @@ def _printed_prompt(number: int) -> tuple[str, int, int]:
 # A prompt printed exactly as on the form, bar a line break for a space, is recognised with one
 # string comparison; anything else (another wrap, OCR, a cross-reference number) goes to the regex.
 _PRINTED_PROMPT = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
+# The prompt in the form's own letter case, and where it ends: a sheet that prints it so on one
+# line (most do) is recognised without lower-casing the sheet.
+# (lower-casing the prompt is what `fold_case` does to it: its only non-ASCII characters are quotes)
+assert all(fold_case(prompt) == prompt.lower() for prompt in PROMPTS.values())
+_EXACT_PROMPT = [("", 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2]) for n in range(1, QUESTION_COUNT + 1)]
 # `_after_punctuation`, then the lstrip of `_assemble`, as one match
 _ANSWER_LEAD = re.compile(f"[{re.escape(_PROMPT_CLOSING)}]*[{re.escape(_ANSWER_OPENING)}]*")
 
@@ -332,8 +339,7 @@ def _prompt_at(low: str, start: int, number: int) -> tuple[int, int]:
     at = start
     while low[at:at + 1] == " ":
         at += 1
-    # startswith first: it copies nothing, and most prompts are printed on one line
-    if low.startswith(printed, at) or low[at:at + len(printed)].replace("\n", " ") == printed:
+    if low[at:at + len(printed)].replace("\n", " ") == printed:
         return at + last_end, at + head_end
     prompt = _PROMPT_REGEX[number].match(low, start)
     return (prompt.end(), prompt.end("head")) if prompt else (-1, -1)
@@ -348,20 +354,20 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     """The sheet split exactly as `_split_any` would split it, when every question opens with its
     number and its prompt as printed, in order; None for any other sheet (the general path then
     decides, and reports what is wrong)."""
-    low = fold_case(text)
-    if low is None:
-        return None
-    scan = "\n" + low  # positions in `scan` are one past those in `text`
+    if not text.isascii() and ("\u212a" in text or "\u0130" in text):
+        return None  # `fold_case` would move positions; the general path reads such a sheet
+    low: str | None = None  # the sheet lower-cased (`fold_case`), made only if a prompt needs it
+    scan = "\n" + text  # positions in `scan` are one past those in `text`
     expected = 1
-    opened: list[tuple[int, int, int, int]] = []   # question, line number, line start, prompt end
+    opened: list[tuple[int, int, int, int, bool]] = []  # question, line number, line start, prompt end, on one line
     skipped: list[tuple[int, int, int]] = []      # headers and page furniture: line number, start, end
     headers: list[tuple[int, str]] = []
     line_number, counted_to = 1, 0
     for m in _WELL_FORMED_LINE.finditer(scan):
         line_start = m.start()
-        line_number += low.count("\n", counted_to, line_start)
+        line_number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        token = m.group("number")
+        token = m.group(1)  # the "number" group, by index: cheaper than by name
         if token is None:
             line, end = _line_at(text, line_start)
             if _SECTION_HEADER.match(line):
@@ -371,11 +377,24 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 skipped.append((line_number, line_start, end))
             continue
         if expected <= QUESTION_COUNT and token == _NUMBER_TEXT[expected]:
+            at = m.end() - 1
+            while text.startswith(" ", at):
+                at += 1
+            prompt, prompt_length = _EXACT_PROMPT[expected]
+            if text.startswith(prompt, at):
+                # as printed, on the number's line: no line break before the prompt's end, which
+                # is what `_prompt_at` and the checks below would find on the lower-cased sheet
+                opened.append((expected, line_number, line_start, at + prompt_length, True))
+                expected += 1
+                continue
+            if low is None:
+                low = fold_case(text)
+                assert low is not None  # the two characters it refuses were ruled out above
             prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
-            if (prompt_end >= 0 and low.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
-                    and (low.find("\n", line_start, head_end) < 0
+            if (prompt_end >= 0 and text.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
+                    and (text.find("\n", line_start, head_end) < 0
                          or _opens_question(*_line_and_next(text, line_start), expected))):
-                opened.append((expected, line_number, line_start, prompt_end))
+                opened.append((expected, line_number, line_start, prompt_end, False))
                 expected += 1
                 continue
         # a line the general path might read as a question start (OCR, duplicate, out of order)
@@ -386,10 +405,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
 
     answers: dict[int, Answer] = {}
     lines: list[str] | None = None
-    stops = [(line_start - 1, line_number) for _, line_number, line_start, _ in opened[1:]]
-    stops.append((len(text), line_number + low.count("\n", counted_to) + 1))
+    stops = [(line_start - 1, line_number) for _, line_number, line_start, _, _ in opened[1:]]
+    stops.append((len(text), line_number + text.count("\n", counted_to) + 1))
     next_skipped = 0
-    for (number, first, line_start, prompt_end), (stop, stop_line) in zip(opened, stops):
+    for (number, first, line_start, prompt_end, one_line), (stop, stop_line) in zip(opened, stops):
         end = stop
         if next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
             inside = []
@@ -413,12 +432,14 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
         lead = _ANSWER_LEAD.match(text, prompt_end)
         begin = lead.end() if lead else prompt_end  # the pattern also matches nothing
         body = text[begin:end]  # lines come right-stripped from `split_sheet`
-        leading = len(body) - len(body.lstrip("\n"))
-        body = body.strip("\n")
+        unlead = body.lstrip("\n")
+        leading = len(body) - len(unlead)
+        body = unlead.rstrip("\n")
         if not body:
             answers[number] = Answer(number, "", first, first, ())
             continue
-        first_line = first + low.count("\n", line_start, begin) + leading
+        # the lead holds no line break, so after a one-line prompt the answer starts on its line
+        first_line = first + leading + (0 if one_line else text.count("\n", line_start, begin))
         answers[number] = Answer(number, body, first_line, first_line + body.count("\n"))
     return SplitSheet(file, answers, tuple(headers))
 
