@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Callable
 
-from .dates import find_durations
+from .dates import NUMBER_WORDS, find_dates, find_durations
 from .evidence import Coded, coded, mentions, yes_no
 from .split import Answer, SplitSheet
 
@@ -23,9 +23,10 @@ def rule(name: str, level: str = "A") -> Callable[[VariableRule], VariableRule]:
     def register(func: VariableRule) -> VariableRule:
         @functools.wraps(func)
         def once_per_sheet(sheet: SplitSheet) -> Coded:
-            if name not in sheet.coded:
-                sheet.coded[name] = func(sheet)
-            return sheet.coded[name]
+            value = sheet.coded.get(name)  # one look-up: a rule never codes None, only Coded(None, ...)
+            if value is None:
+                value = sheet.coded[name] = func(sheet)
+            return value
 
         (ALLIANCE_RULES if level == "A" else MEMBER_RULES)[name] = once_per_sheet
         return once_per_sheet
@@ -56,11 +57,14 @@ def _dummy(answer: Answer) -> Coded:
 
 # ---- Formation (Q2, Q5–Q13) --------------------------------------------------------------------
 
+_COW_NUMBER = re.compile(r"^\W*(\d{1,4})\b")
+
+
 @rule("cowid")
 def cowid(sheet: SplitSheet) -> Coded:
     """COWID: the alliance's number in the COW alliance data (Q2); missing when COW lacks it."""
     answer = sheet[2]
-    m = re.match(r"^\W*(\d{1,4})\b", answer.text)
+    m = _COW_NUMBER.match(answer.text)
     return coded(int(m.group(1)) if m else None, answer, m.group() if m else None)
 
 
@@ -97,6 +101,10 @@ def pubsecr(sheet: SplitSheet) -> Coded:
     ], None)
 
 
+_TARGETED = re.compile(r"target|against\s+(a\s+)?(specific|third)|adversar", re.I)
+_OBLIGATION_WORD = re.compile(r"obligation|condition|casus|assist|neutral", re.I)
+
+
 @rule("secrart")
 def secrart(sheet: SplitSheet) -> Coded:
     """SECRART: content of secret articles; 0 for public, 8 for secret treaties (Q7)."""
@@ -107,8 +115,8 @@ def secrart(sheet: SplitSheet) -> Coded:
     if status.value is None:
         return coded(None, answer)
     text = answer.text
-    target = bool(re.search(r"target|against\s+(a\s+)?(specific|third)|adversar", text, re.I))
-    oblig = bool(re.search(r"obligation|condition|casus|assist|neutral", text, re.I))
+    target = bool(_TARGETED.search(text))
+    oblig = bool(_OBLIGATION_WORD.search(text))
     if target and oblig:
         return coded(4, answer, mentions(text, r"target|adversar"))
     return _first_match(answer, [
@@ -266,15 +274,16 @@ def notice_months(sheet: SplitSheet) -> Coded:
     return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 
 
+_RENEWAL_COUNT = re.compile(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+
+
 def renewals(sheet: SplitSheet) -> Coded:
     """Q13: number of (non-automatic) renewals."""
-    from .dates import NUMBER_WORDS, find_dates
-
     answer = sheet[13]
     text = answer.text.strip()
     if not text or yes_no(text) is None:
         return coded(None, answer)
-    m = re.match(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", text, re.I)
+    m = _RENEWAL_COUNT.match(text)
     if m:
         token = m.group(1).lower()
         return coded(int(token) if token.isdigit() else NUMBER_WORDS[token], answer, m.group())
@@ -283,15 +292,19 @@ def renewals(sheet: SplitSheet) -> Coded:
     return coded(len(find_dates(text)), answer)
 
 
+_STILL_IN_EFFECT = re.compile(r"^\W*(still\s+)?in\s+effect", re.I)
+_STILL_IN_FORCE = re.compile(r"^\W*(still\s+)?in\s+(effect|force)", re.I)
+
+
 @rule("term")
 def term(sheet: SplitSheet) -> Coded:
     """TERM: 0 in effect (or censored), 1 provisions fulfilled / term completed, 2 violation or
     abrogation, 3 renegotiated into a new relationship (Q15)."""
     answer = sheet[15]
     text = answer.text
-    if yes_no(text) == 0 or not text.strip() or re.match(r"^\W*(still\s+)?in\s+effect", text, re.I):
+    if yes_no(text) == 0 or not text.strip() or _STILL_IN_EFFECT.match(text):
         q14 = sheet[14]
-        if re.match(r"^\W*(still\s+)?in\s+(effect|force)", q14.text, re.I) or not text.strip():
+        if _STILL_IN_FORCE.match(q14.text) or not text.strip():
             return coded(0, answer if text.strip() else q14)
     # TERM is the final reason the alliance ended: a member's loss of independence only censors it
     # when nothing else (violation, renegotiation, fulfilment) ended it
@@ -625,6 +638,9 @@ def natrefal(sheet: SplitSheet) -> Coded:
     ], 9)
 
 
+_SEVERAL = re.compile(r"\b(several|multiple|two|three)\b", re.I)
+
+
 @rule("compag")
 def compag(sheet: SplitSheet) -> Coded:
     """COMPAG: 0 none, 1 military, 2 economic/financial, 3 dispute settlement, 4 peace treaty,
@@ -636,7 +652,7 @@ def compag(sheet: SplitSheet) -> Coded:
     kinds = [(r"military|convention|basing|arms", 1), (r"econom|financ|trade|commerc", 2),
              (r"arbitrat|concilia|dispute", 3), (r"peace treaty|treaty of peace", 4)]
     found = [value for pattern, value in kinds if mentions(answer.text, pattern)]
-    if len(found) > 1 or re.search(r"\b(several|multiple|two|three)\b", answer.text, re.I):
+    if len(found) > 1 or _SEVERAL.search(answer.text):
         return coded(6, answer)
     return coded(found[0] if found else 5, answer)
 
@@ -704,6 +720,11 @@ def interv(sheet: SplitSheet) -> Coded:
     ], 1)
 
 
+_PRIMARY_SOURCE = re.compile(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
+                             re.I)
+_SECONDARY = re.compile(r"secondary", re.I)
+
+
 @rule("source")
 def source(sheet: SplitSheet) -> Coded:
     """SOURCE: 1 coded from the treaty text, 2 from secondary sources only (Q58). A sheet that
@@ -712,10 +733,8 @@ def source(sheet: SplitSheet) -> Coded:
     text = answer.text
     if not text.strip():
         return coded(None, answer)
-    treaty_line = re.search(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
-                            text, re.I)
-    if treaty_line:
+    if _PRIMARY_SOURCE.search(text):
         return coded(1, answer, mentions(text, r"\btreaty\b"))
-    if re.search(r"secondary", text, re.I):
+    if _SECONDARY.search(text):
         return coded(2, answer, mentions(text, r"secondary"))
     return coded(1, answer)

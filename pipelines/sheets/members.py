@@ -204,11 +204,16 @@ class Termination:
         return Termination, (self.in_effect, self.observed_through, self.evidence)
 
 
+_ALL_IN_EFFECT = re.compile(r"^\W*(still\s+)?in\s+(effect|force)\b", re.IGNORECASE)
+_LEFT = re.compile(r"withdr|left|terminat|denounc|exit|until", re.I)
+_UNTIL = re.compile(r"until|through", re.I)
+
+
 def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Termination:
     """Q14: exit dates per member; 'still in effect' leaves exit empty (ATOP's 0/0/0)."""
     lines = _dated_lines(answer)
     opening = answer.text.strip()
-    all_in_effect = bool(re.match(r"^\W*(still\s+)?in\s+(effect|force)\b", opening, re.IGNORECASE))
+    all_in_effect = bool(_ALL_IN_EFFECT.match(opening))
     general: tuple[PartialDate, int, str] | None = None
     as_of: PartialDate | None = None
     for number, line, dates in lines:
@@ -223,9 +228,9 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
         if named:
             for code in named:
                 member = next(m for m in members if m.code == code)
-                if _IN_EFFECT.search(line) and not re.search(r"withdr|left|terminat|denounc|exit|until", line, re.I):
+                if _IN_EFFECT.search(line) and not _LEFT.search(line):
                     continue
-                member.exit = dates[-1].date if len(dates) > 1 and re.search(r"until|through", line, re.I) else dates[0].date
+                member.exit = dates[-1].date if len(dates) > 1 and _UNTIL.search(line) else dates[0].date
                 member.exit_evidence = Coded(None, 14, number, number, line.strip())
         elif general is None and not all_in_effect:
             general = (dates[0].date, number, line.strip())
@@ -251,6 +256,7 @@ OBLIGATION_PATTERNS = {
     "consul": r"\bconsult\w*",
 }
 _OBLIGATION_REGEX = {variable: re.compile(pattern, re.IGNORECASE) for variable, pattern in OBLIGATION_PATTERNS.items()}
+_ANY_OBLIGATION = re.compile("|".join(OBLIGATION_PATTERNS.values()), re.IGNORECASE)
 _SEGMENT_BREAK = re.compile(r";|(?<=\.)\s+(?=[A-Z])")
 _QUALIFIER = re.compile(r"\(([^)]*)\)|\b(?:obligation|promise)s?\s+of\s+([^.;]*)|\bby\s+([^.;]*)\s+only",
                         re.IGNORECASE)
@@ -276,6 +282,8 @@ def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
             if part.strip():
                 segments.append((number, part.strip()))
     for number, segment in segments:
+        if not _ANY_OBLIGATION.search(segment):
+            continue  # one scan for the five types; most segments (URLs, notes) name none
         types = [v for v, p in _OBLIGATION_REGEX.items() if p.search(segment)]
         if not types:
             continue

@@ -5,7 +5,6 @@ quarantine record naming the file, question and line; one bad sheet never stops 
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import gc
 import re
@@ -101,7 +100,8 @@ def code_sheet(split: SplitSheet, known_codes: set[int] | None = None) -> CodedS
     code_entry_dates(split[3], members, file)
     termination = code_exit_dates(split[14], members, file)
     if termination.in_effect and termination.observed_through is None:
-        termination = dataclasses.replace(termination, observed_through=revision_date(split))
+        # built directly: dataclasses.replace inspects the class's fields on every call
+        termination = Termination(termination.in_effect, revision_date(split), termination.evidence)
     code_obligations(split[16], members)
 
     alliance = {name: func(split) for name, func in ALLIANCE_RULES.items()}

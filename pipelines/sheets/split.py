@@ -320,7 +320,8 @@ _PRINTED_PROMPT = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
 # line (most do) is recognised without lower-casing the sheet.
 # (lower-casing the prompt is what `fold_case` does to it: its only non-ASCII characters are quotes)
 assert all(fold_case(prompt) == prompt.lower() for prompt in PROMPTS.values())
-_EXACT_PROMPT = [("", 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2]) for n in range(1, QUESTION_COUNT + 1)]
+_EXACT_PROMPT = [("", 0, 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2], _PRINTED_PROMPT[n][1])
+                                 for n in range(1, QUESTION_COUNT + 1)]
 # `_after_punctuation`, then the lstrip of `_assemble`, as one match
 _ANSWER_LEAD = re.compile(f"[{re.escape(_PROMPT_CLOSING)}]*[{re.escape(_ANSWER_OPENING)}]*")
 
@@ -343,6 +344,20 @@ def _prompt_at(low: str, start: int, number: int) -> tuple[int, int]:
         return at + last_end, at + head_end
     prompt = _PROMPT_REGEX[number].match(low, start)
     return (prompt.end(), prompt.end("head")) if prompt else (-1, -1)
+
+
+def _prompt_in_window(text: str, start: int, number: int, prompt_length: int) -> tuple[int, int]:
+    """`_prompt_at` on the lower-cased sheet, computed on a stretch of text after `start` only;
+    (-1, -1) when that does not decide it. A match that ends before the stretch does is the match
+    on the whole sheet: the pattern is words and the runs of other characters between them, so
+    each step of the match is decided by characters the stretch holds."""
+    low = fold_case(text[start:start + 2 * prompt_length + 200])
+    if low is None:
+        return -1, -1
+    found = _prompt_at(low, 0, number)
+    if found[0] < 0 or found[0] >= len(low):
+        return -1, -1
+    return start + found[0], start + found[1]
 
 
 def _line_and_next(text: str, start: int) -> tuple[str, str | None]:
@@ -380,17 +395,25 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
             at = m.end() - 1
             while text.startswith(" ", at):
                 at += 1
-            prompt, prompt_length = _EXACT_PROMPT[expected]
+            prompt, prompt_length, head_length = _EXACT_PROMPT[expected]
             if text.startswith(prompt, at):
                 # as printed, on the number's line: no line break before the prompt's end, which
                 # is what `_prompt_at` and the checks below would find on the lower-cased sheet
                 opened.append((expected, line_number, line_start, at + prompt_length, True))
                 expected += 1
                 continue
-            if low is None:
-                low = fold_case(text)
-                assert low is not None  # the two characters it refuses were ruled out above
-            prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
+            window = text[at:at + len(prompt)]
+            if "\n" in window and window.replace("\n", " ") == prompt:
+                # as printed but wrapped: what `_prompt_at` finds, without lower-casing the sheet
+                prompt_end, head_end = at + prompt_length, at + head_length
+            elif low is not None:
+                prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
+            else:
+                prompt_end, head_end = _prompt_in_window(text, m.end() - 1, expected, len(prompt))
+                if prompt_end < 0:
+                    low = fold_case(text)
+                    assert low is not None  # the two characters it refuses were ruled out above
+                    prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
             if (prompt_end >= 0 and text.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
                     and (text.find("\n", line_start, head_end) < 0
                          or _opens_question(*_line_and_next(text, line_start), expected))):
@@ -407,7 +430,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     lines: list[str] | None = None
     stops = [(line_start - 1, line_number) for _, line_number, line_start, _, _ in opened[1:]]
     stops.append((len(text), line_number + text.count("\n", counted_to) + 1))
+    # headers above question 1 (a sheet's title, its first section) belong to no answer
     next_skipped = 0
+    while next_skipped < len(skipped) and skipped[next_skipped][0] < opened[0][1]:
+        next_skipped += 1
     for (number, first, line_start, prompt_end, one_line), (stop, stop_line) in zip(opened, stops):
         end = stop
         if next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
