@@ -118,10 +118,10 @@ def test_gated_date_and_duration_scans_equal_the_plain_patterns(words: list[str]
     assert [m.span() for m in dates._DURATION_LOWER.finditer(low)] == \
         [m.span() for m in plain_durations.finditer(low)]
     # and the year / unit checks that skip the scan never skip a text with a date or duration
-    found_dates = [(d.date, d.start, d.end) for d in dates.find_dates.__wrapped__(text)]
+    found_dates = [(d.date, d.start, d.end) for d in dates._scan_dates(text)]
     if found_dates:
         assert dates._ANY_YEAR.search(text)
-    assert len(dates.find_durations.__wrapped__(text)) == len(list(plain_durations.finditer(low)))
+    assert len(dates._scan_durations(text)) == len(list(plain_durations.finditer(low)))
 
 
 # every pattern a rule searches with: the words-first check must never skip a real match

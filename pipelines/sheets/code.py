@@ -11,7 +11,7 @@ import re
 from typing import Callable
 
 from .dates import NUMBER_WORDS, find_dates, find_durations
-from .evidence import Coded, coded, mentions, yes_no
+from .evidence import Coded, coded, flatten, mentions, yes_no
 from .split import Answer, SplitSheet
 
 VariableRule = Callable[[SplitSheet], Coded]
@@ -234,7 +234,7 @@ def _renewal_cue(window: str) -> bool:
 
 
 def renewal_durations(text: str) -> list:
-    flat = " ".join(text.split())
+    flat = flatten(text)
     out = []
     for found in find_durations(flat):
         if _NOTICE_AFTER.match(flat[found.end:found.end + 20]):
@@ -265,7 +265,7 @@ def notice_months(sheet: SplitSheet) -> Coded:
     """The notice period before a term's end (Q12, else Q10/Q11); None when the sheet names none."""
     for question in (12, 10, 11):
         answer = sheet[question]
-        flat = " ".join(answer.text.split())
+        flat = flatten(answer.text)
         for found in find_durations(flat):
             after = flat[found.end:found.end + 20]
             before = flat[max(0, found.start - 25):found.start]
@@ -616,8 +616,8 @@ def refothio(sheet: SplitSheet) -> Coded:
     if not _ORGANIZATION_WORD.search(answer.text):
         return coded(0, answer, "only the UN/League or alliances referenced")
     # UN organs are the UN for this variable
-    text = _UN_NAME.sub(" ", " ".join(answer.text.split()))
-    alliances_named = " ".join(sheet[48].text.split())
+    text = _UN_NAME.sub(" ", flatten(answer.text))
+    alliances_named = flatten(sheet[48].text)
     for m in _ORGANIZATION_NAME.finditer(text):
         name, abbreviation = m.group(1).strip(), m.group(2)
         if name in alliances_named or (abbreviation and abbreviation in alliances_named):

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .text import fold_case, per_sheet
+from .text import fold_case, sheet_dict
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -178,10 +178,20 @@ _DATE_GROUPS = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part i
 _ANY_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 
 
-@per_sheet
+_DATES: dict[str, tuple[FoundDate, ...]] = sheet_dict()
+
+
 def find_dates(text: str) -> tuple[FoundDate, ...]:
     """Every date in the text, most specific reading first where readings overlap, in text order.
-    (OCR swaps are repaired once when the sheet is read, not here.)"""
+    (OCR swaps are repaired once when the sheet is read, not here.) Computed once per text and
+    sheet (`text.sheet_dict`)."""
+    dates = _DATES.get(text)
+    if dates is None:
+        dates = _DATES[text] = _scan_dates(text)
+    return dates
+
+
+def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     found: list[FoundDate] = []
     if not _ANY_YEAR.search(text):
         return ()
@@ -243,9 +253,19 @@ class FoundDuration:
         return FoundDuration, (self.months, self.start, self.end, self.phrase)
 
 
-@per_sheet
+_DURATIONS: dict[str, tuple[FoundDuration, ...]] = sheet_dict()
+
+
 def find_durations(text: str) -> tuple[FoundDuration, ...]:
-    """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order."""
+    """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order. Computed
+    once per text and sheet."""
+    durations = _DURATIONS.get(text)
+    if durations is None:
+        durations = _DURATIONS[text] = _scan_durations(text)
+    return durations
+
+
+def _scan_durations(text: str) -> tuple[FoundDuration, ...]:
     out: list[FoundDuration] = []
     low = fold_case(text)
     # every duration ends in its unit: without one, the scan (tried at every character) is skipped

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .split import Answer
-from .text import fold_case, per_sheet
+from .text import fold_case, sheet_dict
 
 
 class Coded(NamedTuple):
@@ -50,8 +50,17 @@ _tuple_new = tuple.__new__
 _SENTENCE_END = re.compile(r"(?<=[.;])\s")
 
 
-@per_sheet
+_FIRST_SENTENCE: dict[str, str] = sheet_dict()
+
+
 def first_sentence(text: str) -> str:
+    sentence = _FIRST_SENTENCE.get(text)
+    if sentence is None:
+        sentence = _FIRST_SENTENCE[text] = _first_sentence(text)
+    return sentence
+
+
+def _first_sentence(text: str) -> str:
     """The answer's first sentence on one line, as evidence (at most 300 characters).
 
     Only the text before the first sentence end is flattened: whitespace after "." or ";" in the
@@ -66,8 +75,18 @@ _YES = re.compile(r"^\W*(yes|yea)\b", re.IGNORECASE)
 _UNKNOWN = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot determine)", re.IGNORECASE)
 
 
-@per_sheet
+_YES_NO: dict[str, int | None] = sheet_dict()
+_NOT_YET = -1  # no answer is coded -1
+
+
 def yes_no(text: str) -> int | None:
+    said = _YES_NO.get(text, _NOT_YET)
+    if said == _NOT_YET:
+        said = _YES_NO[text] = _yes_no(text)
+    return said
+
+
+def _yes_no(text: str) -> int | None:
     """1 for an answer opening with Yes, 0 for No/None/N/A, None when blank or unknown.
 
     Coders sometimes skip the "Yes" and go straight to the description; a described provision
@@ -89,10 +108,16 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-@per_sheet
+_FLAT: dict[str, str] = sheet_dict()
+_LOWERED: dict[str, str | None] = sheet_dict()
+
+
 def flatten(text: str) -> str:
     """One line, single spaces: wrapped PDF lines read as the sentences they were."""
-    return " ".join(text.split())
+    flat = _FLAT.get(text)
+    if flat is None:
+        flat = _FLAT[text] = " ".join(text.split())
+    return flat
 
 
 _UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
@@ -130,8 +155,17 @@ def _required_literals(items) -> frozenset[str] | None:
     return best
 
 
-@lru_cache(maxsize=1024)
+_LOWER_PATTERNS: dict[str, tuple[re.Pattern, tuple[str, ...] | None]] = {}
+
+
 def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
+    compiled = _LOWER_PATTERNS.get(pattern)
+    if compiled is None:  # rules' patterns are a fixed set: the dict stays small
+        compiled = _LOWER_PATTERNS[pattern] = _compile_lower(pattern)
+    return compiled
+
+
+def _compile_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
     """The pattern for lower-cased text, and literals one of which any match must contain.
 
     Case-insensitive matching is several times slower in `re` (no literal-prefix scan), so rules
@@ -146,11 +180,13 @@ def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
     return compiled, tuple(sorted(required)) if required else None
 
 
-@per_sheet
 def lowered(text: str) -> str | None:
     """The flattened text case-folded (`fold_case`: positions kept); None for the two characters
     folding would move, and the caller then matches case-insensitively instead."""
-    return fold_case(flatten(text))
+    if text in _LOWERED:
+        return _LOWERED[text]
+    low = _LOWERED[text] = fold_case(flatten(text))
+    return low
 
 
 def mentions(text: str, *patterns: str) -> str | None:

@@ -6,7 +6,6 @@ on a line that names no member applies to every member without a date of its own
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -130,8 +129,19 @@ def refs_in(text: str, members: list[SheetMember]) -> list[int]:
     return found
 
 
-@functools.lru_cache(maxsize=4096)
+_NAME_PATTERNS: dict[str, re.Pattern] = {}
+
+
 def _name_pattern(name: str) -> re.Pattern:
+    pattern = _NAME_PATTERNS.get(name)
+    if pattern is None:
+        if len(_NAME_PATTERNS) >= 4096:
+            _NAME_PATTERNS.clear()  # bounded, as names come from the sheets
+        pattern = _NAME_PATTERNS[name] = _compile_name_pattern(name)
+    return pattern
+
+
+def _compile_name_pattern(name: str) -> re.Pattern:
     """Any alias of the member's name as a whole word, for lower-cased text; compiled once per name.
     Each alternative opens with the alias's own letters and checks the boundary before it after
     them, so the scan skips to the aliases' first letters instead of trying every character."""

@@ -1,27 +1,25 @@
-"""Case folding that keeps every character at its position, fast on the mostly-ASCII text of sheets."""
+"""Per-sheet caches, and case folding that keeps every character at its position (fast on the
+mostly-ASCII text of sheets)."""
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Callable, TypeVar
-
-_Result = TypeVar("_Result")
-_SHEET_CACHES: list = []
+_SHEET_DICTS: list[dict] = []
 
 
-def per_sheet(func: Callable[[str], _Result]) -> Callable[[str], _Result]:
-    """Memoize a pure function of an answer's text for the sheet being coded. Several rules read
-    the same answer (Q10 for SPECLGTH, LENGTH and the notice period; Q21 for four variables), so
-    each text is scanned once. The cache is emptied when the next sheet begins
-    (`new_sheet`): a cache kept across sheets would make a batch of similar sheets, and so the
-    benchmark, look faster than new text is coded."""
-    cached = lru_cache(maxsize=None)(func)
-    _SHEET_CACHES.append(cached)
-    return cached
+def sheet_dict() -> dict:
+    """A cache of a pure function of an answer's text, for the sheet being coded. Several rules
+    read the same answer (Q10 for SPECLGTH, LENGTH and the notice period; Q21 for four variables),
+    so each text is scanned once. The cache is emptied when the next sheet begins (`new_sheet`):
+    a cache kept across sheets would make a batch of similar sheets, and so the benchmark, look
+    faster than new text is coded. A plain dict, looked up by the function itself: in the
+    compiled parser that is a direct C call, where an lru_cache wrapper is a Python-level call."""
+    cache: dict = {}
+    _SHEET_DICTS.append(cache)
+    return cache
 
 
 def new_sheet() -> None:
-    for cache in _SHEET_CACHES:
-        cache.cache_clear()
+    for values in _SHEET_DICTS:
+        values.clear()
 
 # The only characters whose str.lower() is ASCII or longer than one character (checked over all of
 # Unicode): KELVIN SIGN -> "k", LATIN CAPITAL LETTER I WITH DOT ABOVE -> "i" + combining dot.
