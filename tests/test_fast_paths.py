@@ -134,16 +134,24 @@ _RULE_PATTERNS = sorted({value for name in dir(rules) if name.isupper() or name.
                                                       r"United Nations|\bU\.?N\.?\b|UN Charter",
                                                       r"(make|place|put)\s+\w*\s*(territory|ports?)"])
 def test_required_words_are_in_every_match(pattern: str):
-    compiled, required = _compiled_lower(pattern)
+    compiled, required_words, leading = _compiled_lower(pattern)
+    required = set(required_words or ())
     assert required, f"no required words found for {pattern!r}"
-    probe = st.lists(st.sampled_from(sorted(required) + [" ", "x", "no ", "not ", ".", "the "]), max_size=12)
+    probe = st.lists(st.sampled_from(sorted(required | set(leading or ())) + [" ", "x", "no ", "not ", ".", "the "]),
+                     max_size=12)
 
     @settings(max_examples=200, deadline=None)
     @given(probe)
     def check(words: list[str]):
         text = "".join(words)
-        if compiled.search(text):
+        match = compiled.search(text)
+        if match:
             assert any(word in text for word in required)
+        if leading is not None:
+            # the scan that starts at the first leading word finds the same match
+            starts = [text.find(word) for word in leading if word in text]
+            found = compiled.search(text, min(starts)) if starts else None
+            assert (found and found.span()) == (match and match.span())
 
     check()
 

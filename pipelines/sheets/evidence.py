@@ -155,17 +155,41 @@ def _required_literals(items) -> frozenset[str] | None:
     return best
 
 
-_LOWER_PATTERNS: dict[str, tuple[re.Pattern, tuple[str, ...] | None]] = {}
+def _leading_literals(items) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed pattern `items` begins with (after
+    zero-width assertions such as \\b), or None when some match may begin otherwise."""
+    index = 0
+    while index < len(items) and items[index][0] is _sre.AT:
+        index += 1
+    if index == len(items):
+        return None
+    op, av = items[index]
+    if op is _sre.LITERAL:
+        run = []
+        while index < len(items) and items[index][0] is _sre.LITERAL:
+            run.append(chr(items[index][1]))
+            index += 1
+        return frozenset(["".join(run)])
+    if op is _sre.SUBPATTERN and not av[1] & re.IGNORECASE:
+        return _leading_literals(av[3])
+    if op is _sre.BRANCH:
+        branches = [_leading_literals(branch) for branch in av[1]]
+        if all(branch is not None for branch in branches):
+            return frozenset(word for branch in branches if branch for word in branch)
+    return None
 
 
-def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
+_LOWER_PATTERNS: dict[str, tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+
+
+def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]:
     compiled = _LOWER_PATTERNS.get(pattern)
     if compiled is None:  # rules' patterns are a fixed set: the dict stays small
         compiled = _LOWER_PATTERNS[pattern] = _compile_lower(pattern)
     return compiled
 
 
-def _compile_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
+def _compile_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]:
     """The pattern for lower-cased text, and literals one of which any match must contain.
 
     Case-insensitive matching is several times slower in `re` (no literal-prefix scan), so rules
@@ -176,8 +200,11 @@ def _compile_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None]:
     """
     compiled = re.compile(_UPPER_LITERAL.sub(lambda m: m.group().lower(), pattern))
     parsed = _sre_parse.parse(compiled.pattern)
-    required = None if parsed.state.flags & re.IGNORECASE else _required_literals(parsed.data)
-    return compiled, tuple(sorted(required)) if required else None
+    if parsed.state.flags & re.IGNORECASE:
+        return compiled, None, None
+    required = _required_literals(parsed.data)
+    leading = _leading_literals(parsed.data)
+    return compiled, tuple(sorted(required)) if required else None, tuple(sorted(leading)) if leading else None
 
 
 def lowered(text: str) -> str | None:
@@ -195,14 +222,26 @@ def mentions(text: str, *patterns: str) -> str | None:
     low = lowered(text)
     for pattern in patterns:
         if low is not None:
-            compiled, required = _compiled_lower(pattern)
-            if required is not None:
-                for word in required:
-                    if word in low:
-                        break
-                else:
+            compiled, required, leading = _compiled_lower(pattern)
+            if leading is not None:
+                # every match begins with one of these words: none can begin before the first
+                # of them, so the scan starts there (and is skipped when none occurs)
+                start = -1
+                for word in leading:
+                    at = low.find(word)
+                    if at >= 0 and (start < 0 or at < start):
+                        start = at
+                if start < 0:
                     continue
-            m = compiled.search(low)
+                m = compiled.search(low, start)
+            else:
+                if required is not None:
+                    for word in required:
+                        if word in low:
+                            break
+                    else:
+                        continue
+                m = compiled.search(low)
         else:
             m = _compiled(pattern).search(flat)
         if m:

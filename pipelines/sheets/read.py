@@ -53,12 +53,20 @@ def pdf_text(data: bytes, file: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, through the built-in `open`: `Path.read_bytes` goes through pathlib's
+    Python-level `open`, which costs as much as reading a sheet."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def read_sheet_text(path: Path, data: bytes | None = None) -> str:
     """The sheet's text; `data` when the caller has already read the file's bytes."""
-    data = path.read_bytes() if data is None else data
+    data = read_bytes(path) if data is None else data
+    name = path.name
     if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
-        text = pdf_text(data, path.name)
+        text = pdf_text(data, name)
     else:
-        text = decode_text(data, path.name)
+        text = decode_text(data, name)
     # OCR letter/digit swaps are repaired once, for every rule; lengths and lines are unchanged
     return undo_ocr(text)

@@ -18,7 +18,7 @@ from .evidence import Coded, coded, yes_no
 from .members import (SheetMember, Termination, code_atopid, refs_in, code_entry_dates, code_exit_dates,
                       code_members, code_obligations)
 from .member_rules import code_contingencies, code_cowwar, code_termination_reasons
-from .read import SHEET_SUFFIXES, read_sheet_text
+from .read import SHEET_SUFFIXES, read_bytes, read_sheet_text
 from .split import SplitSheet, split_sheet
 from .text import new_sheet
 
@@ -178,7 +178,7 @@ def _load_sheets(directory: Path, known_codes: set[int] | None) -> SheetBatch:
         if path.suffix.lower() not in SHEET_SUFFIXES:
             continue
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
             hashes[f"sheets/{path.name}"] = hashlib.sha256(data).hexdigest()
             sheets.append(parse_sheet_file(path, known_codes, data))
         except SheetError as err:
