@@ -1,7 +1,7 @@
 # Two commands work on a fresh clone: `make dataset` and `make test`. Both set up .venv first.
 SHELL := /bin/bash
 # The distribution's CPython when it is 3.11 or newer and can make a venv: Debian and Ubuntu build it
-# with profile-guided and link-time optimization, which parses sheets about 1.25x faster than an
+# with profile-guided and link-time optimization, which parsed the seed sheet 1.17x faster than an
 # unoptimized build such as pyenv's default (README, Performance). Otherwise python3 on PATH.
 PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; assert sys.version_info >= (3, 11)' \
             >/dev/null 2>&1 && echo /usr/bin/python3 || echo python3)
