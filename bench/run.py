@@ -43,7 +43,10 @@ memory is that process's maximum resident set size, and start-up (Python, import
 Dagster definitions) is shown separately from the work. Parsing uses synthetic coding sheets
 (`bench/corpus.py`) built on the real sheet `raw/sheets/5030.txt`; the full job uses the ATOP 5.1
 release from the mirror (`ATOP_MIRROR`). Targets: parsing ≥ 1,000 sheets/s per core, and
-t(10,000 sheets) / t(1,000 sheets) ≤ 12 (linear). The section below is rewritten on every run.
+t(10,000 sheets) / t(1,000 sheets) ≤ 12 (linear). The parser is measured as `make setup` left it
+(compiled with mypyc when a current build exists) and the seed section says which parser and which
+interpreter ran; `ATOP_PURE_PYTHON=1 make bench` measures the Python parser. The section below is
+rewritten on every run.
 """
 
 
