@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .text import fold_case, sheet_dict
+from .text import fold_case, once_per_text, sheet_dict
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -185,10 +185,7 @@ def find_dates(text: str) -> tuple[FoundDate, ...]:
     """Every date in the text, most specific reading first where readings overlap, in text order.
     (OCR swaps are repaired once when the sheet is read, not here.) Computed once per text and
     sheet (`text.sheet_dict`)."""
-    dates = _DATES.get(text)
-    if dates is None:
-        dates = _DATES[text] = _scan_dates(text)
-    return dates
+    return once_per_text(_DATES, text, _scan_dates)
 
 
 def _scan_dates(text: str) -> tuple[FoundDate, ...]:
@@ -259,10 +256,7 @@ _DURATIONS: dict[str, tuple[FoundDuration, ...]] = sheet_dict()
 def find_durations(text: str) -> tuple[FoundDuration, ...]:
     """'twenty years', '20-year', 'ten (10) years', '6 months' → months, in text order. Computed
     once per text and sheet."""
-    durations = _DURATIONS.get(text)
-    if durations is None:
-        durations = _DURATIONS[text] = _scan_durations(text)
-    return durations
+    return once_per_text(_DURATIONS, text, _scan_durations)
 
 
 def _scan_durations(text: str) -> tuple[FoundDuration, ...]:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .split import Answer
-from .text import fold_case, sheet_dict
+from .text import fold_case, once_per_text, sheet_dict
 
 
 class Coded(NamedTuple):
@@ -19,10 +19,6 @@ class Coded(NamedTuple):
     first_line: int
     last_line: int
     phrase: str            # the words that decided the value
-
-    @classmethod
-    def of(cls, value: int | None, answer: Answer, phrase: str | None = None) -> "Coded":
-        return coded(value, answer, phrase)
 
 
 def coded(value: int | None, answer: Answer, phrase: str | None = None) -> Coded:
@@ -54,10 +50,7 @@ _FIRST_SENTENCE: dict[str, str] = sheet_dict()
 
 
 def first_sentence(text: str) -> str:
-    sentence = _FIRST_SENTENCE.get(text)
-    if sentence is None:
-        sentence = _FIRST_SENTENCE[text] = _first_sentence(text)
-    return sentence
+    return once_per_text(_FIRST_SENTENCE, text, _first_sentence)
 
 
 def _first_sentence(text: str) -> str:
@@ -76,14 +69,10 @@ _UNKNOWN = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot deter
 
 
 _YES_NO: dict[str, int | None] = sheet_dict()
-_NOT_YET = -1  # no answer is coded -1
 
 
 def yes_no(text: str) -> int | None:
-    said = _YES_NO.get(text, _NOT_YET)
-    if said == _NOT_YET:
-        said = _YES_NO[text] = _yes_no(text)
-    return said
+    return once_per_text(_YES_NO, text, _yes_no)
 
 
 def _yes_no(text: str) -> int | None:
@@ -114,10 +103,11 @@ _LOWERED: dict[str, str | None] = sheet_dict()
 
 def flatten(text: str) -> str:
     """One line, single spaces: wrapped PDF lines read as the sentences they were."""
-    flat = _FLAT.get(text)
-    if flat is None:
-        flat = _FLAT[text] = " ".join(text.split())
-    return flat
+    return once_per_text(_FLAT, text, _flatten)
+
+
+def _flatten(text: str) -> str:
+    return " ".join(text.split())
 
 
 _UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
@@ -210,10 +200,11 @@ def _compile_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None, tu
 def lowered(text: str) -> str | None:
     """The flattened text case-folded (`fold_case`: positions kept); None for the two characters
     folding would move, and the caller then matches case-insensitively instead."""
-    if text in _LOWERED:
-        return _LOWERED[text]
-    low = _LOWERED[text] = fold_case(flatten(text))
-    return low
+    return once_per_text(_LOWERED, text, _fold_flat)
+
+
+def _fold_flat(text: str) -> str | None:
+    return fold_case(flatten(text))
 
 
 def mentions(text: str, *patterns: str) -> str | None:

@@ -2,7 +2,11 @@
 mostly-ASCII text of sheets)."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
+_Value = TypeVar("_Value")
 _SHEET_DICTS: list[dict] = []
+_MISSING = object()  # not yet computed (a cached value may itself be None)
 
 
 def sheet_dict() -> dict:
@@ -10,11 +14,19 @@ def sheet_dict() -> dict:
     read the same answer (Q10 for SPECLGTH, LENGTH and the notice period; Q21 for four variables),
     so each text is scanned once. The cache is emptied when the next sheet begins (`new_sheet`):
     a cache kept across sheets would make a batch of similar sheets, and so the benchmark, look
-    faster than new text is coded. A plain dict, looked up by the function itself: in the
-    compiled parser that is a direct C call, where an lru_cache wrapper is a Python-level call."""
+    faster than new text is coded. A plain dict read through `once_per_text`: in the compiled
+    parser that is a direct C call, where an lru_cache wrapper is a Python-level call."""
     cache: dict = {}
     _SHEET_DICTS.append(cache)
     return cache
+
+
+def once_per_text(cache: dict[str, _Value], text: str, compute: Callable[[str], _Value]) -> _Value:
+    """`compute(text)`, from `cache` (a `sheet_dict`) when this sheet already computed it."""
+    value = cache.get(text, _MISSING)
+    if value is _MISSING:
+        value = cache[text] = compute(text)
+    return value  # type: ignore[return-value]  # _MISSING never leaves this function
 
 
 def new_sheet() -> None:
