@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from pipelines.sheets import code as rules
 from pipelines.sheets import dates, members
 from pipelines.sheets.errors import SheetError
-from pipelines.sheets.evidence import _compiled_lower
+from pipelines.sheets.evidence import _compiled_lower, _flatten
 from pipelines.sheets.read import read_sheet_text
-from pipelines.sheets.split import _split_any, _split_well_formed, split_sheet
+from pipelines.sheets.split import _split_any, _split_well_formed, rstrip_lines, split_sheet
 from pipelines.sheets.text import fold_case
 
 from .conftest import ROOT, SEED
@@ -104,7 +104,7 @@ def test_ocr_digit_scan_equals_the_regex(text: str):
 
 _DATE_WORDS = ["december", "Dec.", "23", "2002", "1949", " ", ",", "of", "12/23/2002", "2002-12-23", "June",
                "x", "-", "/", "years", "year", "Twenty", "ten (10)", "months", "a", "5", "5th", "\n", "é",
-               "_", "sept", "may", "yrs.", "thirty-five", "1918"]
+               "_", "sept", "may", "yrs.", "thirty-five", "1918", "an", "one", "xjan", "jan", "0", "9", "aone"]
 
 
 @settings(max_examples=500, deadline=None)
@@ -114,14 +114,32 @@ def test_gated_date_and_duration_scans_equal_the_plain_patterns(words: list[str]
     low = text.lower()
     plain_dates = re.compile(dates._ANY_DATE.pattern)
     plain_durations = re.compile(dates._DURATION.pattern)
-    assert [m.span() for m in dates._ANY_DATE_LOWER.finditer(low)] == [m.span() for m in plain_dates.finditer(low)]
-    assert [m.span() for m in dates._DURATION_LOWER.finditer(low)] == \
-        [m.span() for m in plain_durations.finditer(low)]
+    gated_dates = dates._gated_matches(dates._DATE_GATE, dates._ANY_DATE_PLAIN, low)
+    assert [m.span() for m in gated_dates] == [m.span() for m in plain_dates.finditer(low)]
+    gated_durations = dates._gated_matches(dates._DURATION_GATE, dates._DURATION_PLAIN, low)
+    assert [m.span() for m in gated_durations] == [m.span() for m in plain_durations.finditer(low)]
     # and the year / unit checks that skip the scan never skip a text with a date or duration
     found_dates = [(d.date, d.start, d.end) for d in dates._scan_dates(text)]
     if found_dates:
         assert dates._ANY_YEAR.search(text)
     assert len(dates._scan_durations(text)) == len(list(plain_durations.finditer(low)))
+
+
+_SPACES = ["a", "b", " ", "  ", "\t", "\n", "\n\n", "\u00a0", "\u2003", "\x1c", "\x0b", "\x85", "\r", "\u2028",
+           "\u3000", "é", "“", "\x00", "\u200b"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SPACES), max_size=16))
+def test_line_stripping_and_flattening_equal_the_plain_code(pieces: list[str]):
+    text = "".join(pieces)
+    assert rstrip_lines(text) == "\n".join(map(str.rstrip, text.split("\n")))
+    assert _flatten(text) == " ".join(text.split())
+
+
+def test_only_the_space_is_both_whitespace_and_printable():
+    """The flattening shortcut relies on it: a printable text has no whitespace but spaces."""
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
 
 
 # every pattern a rule searches with: the words-first check must never skip a real match

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .text import fold_case, once_per_text, sheet_dict
+from .text import fold_case, match_end, match_group, match_start, once_per_text, sheet_dict
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -30,11 +30,21 @@ _PATTERNS = [
 ]
 
 
-@dataclass(frozen=True, order=True)
+# The parser's record classes are dataclasses with an __init__ of their own, and not frozen: the
+# dataclass-generated __init__ runs as interpreted Python even in the compiled parser (ten times
+# the cost of a compiled one, and sheets make dozens of these), and a frozen class cannot assign
+# its fields in its own __init__. They are never changed once built; equality, ordering and
+# hashing are the dataclass's, over the fields, as before.
+@dataclass(order=True, unsafe_hash=True)
 class PartialDate:
     year: int
     month: int | None = None
     day: int | None = None
+
+    def __init__(self, year: int, month: int | None = None, day: int | None = None) -> None:
+        self.year = year
+        self.month = month
+        self.day = day
 
     def earliest(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
@@ -51,17 +61,23 @@ class PartialDate:
         return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate((self.year, self.month, self.day)) if p)
 
     # Pickled through the constructor: the multiprocess executor pickles parsed sheets between
-    # steps, and the compiled (mypyc) form of a frozen dataclass cannot be restored field by field.
+    # steps, and the compiled (mypyc) form of a dataclass cannot be restored field by field.
     def __reduce__(self) -> tuple:
         return PartialDate, (self.year, self.month, self.day)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # see PartialDate
 class FoundDate:
     date: PartialDate
     start: int
     end: int
     phrase: str
+
+    def __init__(self, date: PartialDate, start: int, end: int, phrase: str) -> None:
+        self.date = date
+        self.start = start
+        self.end = end
+        self.phrase = phrase
 
     def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
         return FoundDate, (self.date, self.start, self.end, self.phrase)
@@ -124,7 +140,7 @@ def _mixed_digits(shape: bytes) -> list[int]:
     """Positions of the digits `_MIXED` matches in the text (a digit next to an ASCII letter),
     found in its `ascii_shape`: `_MIXED` on the text itself tests a character class at every
     position, several times slower on a whole sheet."""
-    return [m.start() for m in _MIXED_SHAPE.finditer(shape)]
+    return [match_start(m) for m in _MIXED_SHAPE.finditer(shape)]
 
 
 def undo_ocr(text: str) -> str:
@@ -153,18 +169,48 @@ def _numbered(pattern: re.Pattern, index: int) -> str:
 
 # one scan instead of six: at any position the most specific reading is tried first
 _ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
-# the same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
-# mode is several times slower. The lookahead is a cheap gate on where a reading can begin, so the
-# six readings are tried only there: a digit not preceded by a digit (the numeric readings open
-# with a word boundary or a no-digit lookbehind), or the first three letters of a month, which
-# every month name and abbreviation shares, at a word start.
-_MONTH_OPENINGS = "|".join(sorted({name[:3] for name in MONTHS}))
-_ANY_DATE_LOWER = re.compile(rf"(?=(?<![0-9])[0-9]|(?<!\w)(?:{_MONTH_OPENINGS}))(?:" + _ANY_DATE.pattern + ")")
+# The same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
+# mode is several times slower. They are tried only where a reading can begin (`_gated_matches`):
+# a digit not preceded by a digit (the numeric readings open with a word boundary or a no-digit
+# lookbehind), or the first three letters of a month, which every month name and abbreviation
+# shares, at a word start.
+_ANY_DATE_PLAIN = re.compile(_ANY_DATE.pattern)
+_MONTH_OPENINGS = sorted({name[:3] for name in MONTHS})
 
 
-def _scan(text: str, insensitive: re.Pattern, lower: re.Pattern, low: str | None):
+def _gate(openings: list[str]) -> re.Pattern:
+    """Where a match can begin: one of `openings` at a word start, or a digit after a non-digit.
+    Every alternative opens with a literal character (and checks what precedes it only after it),
+    so `re` skips through the text with a table look-up per character and enters the pattern only
+    at those characters; a pattern that opens with an assertion is entered at every character."""
+    return re.compile("|".join([f"{d}(?<![0-9]{d})" for d in "0123456789"]
+                               + [rf"{word}(?<!\w{word})" for word in openings]))
+
+
+_DATE_GATE = _gate(_MONTH_OPENINGS)
+
+
+def _gated_matches(gate: re.Pattern, pattern: re.Pattern, low: str) -> list[re.Match]:
+    """`pattern.finditer(low)` (whose matches are never empty), trying `pattern` only where `gate`
+    finds a place a match can begin."""
+    found: list[re.Match] = []
+    at = 0
+    while True:
+        candidate = gate.search(low, at)
+        if candidate is None:
+            return found
+        start = match_start(candidate)
+        match = pattern.match(low, start)
+        if match is None:
+            at = start + 1
+        else:
+            found.append(match)
+            at = match_end(match)
+
+
+def _scan(text: str, insensitive: re.Pattern, gate: re.Pattern, lower: re.Pattern, low: str | None):
     if low is not None:
-        return lower.finditer(low), text
+        return _gated_matches(gate, lower, low), text
     return insensitive.finditer(text), text
 
 
@@ -192,18 +238,20 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     found: list[FoundDate] = []
     if not _ANY_YEAR.search(text):
         return ()
-    matches, original = _scan(text, _ANY_DATE, _ANY_DATE_LOWER, fold_case(text))
+    matches, original = _scan(text, _ANY_DATE, _DATE_GATE, _ANY_DATE_PLAIN, fold_case(text))
     for m in matches:
         year_group, month_group, nmonth_group, day_group = _DATE_GROUPS[m.lastgroup]
-        year = int(m.group(year_group))
-        month_name = m.group(month_group) if month_group else None
-        month_number = m.group(nmonth_group) if nmonth_group else None
+        assert year_group is not None  # every reading has a year
+        year = int(match_group(m, year_group))
+        month_name = match_group(m, month_group) if month_group else None
+        month_number = match_group(m, nmonth_group) if nmonth_group else None
         month = MONTHS[month_name.lower()] if month_name else (int(month_number) if month_number else None)
-        day_text = m.group(day_group) if day_group else None
+        day_text = match_group(m, day_group) if day_group else None
         day = int(day_text) if day_text else None
         if not _valid(year, month, day):
             continue
-        found.append(FoundDate(PartialDate(year, month, day), m.start(), m.end(), original[m.start():m.end()]))
+        start, end = match_start(m), match_end(m)
+        found.append(FoundDate(PartialDate(year, month, day), start, end, original[start:end]))
     return tuple(found)
 
 
@@ -220,9 +268,9 @@ _AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WOR
 _DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
                        re.IGNORECASE)
 # on lower-cased text, gated (as dates are) on where an amount can begin: a digit or a number
-# word's first letter at a word start
-_DURATION_LOWER = re.compile(
-    r"(?<!\w)(?=[0-9" + "".join(sorted({word[0] for word in NUMBER_WORDS})) + "])(?:" + _DURATION.pattern + ")")
+# word at a word start
+_DURATION_PLAIN = re.compile(_DURATION.pattern)
+_DURATION_GATE = _gate(sorted(NUMBER_WORDS, key=len, reverse=True))
 
 
 def parse_number(token: str) -> float | None:
@@ -239,12 +287,18 @@ def parse_number(token: str) -> float | None:
     return float(total)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # see PartialDate
 class FoundDuration:
     months: int
     start: int
     end: int
     phrase: str
+
+    def __init__(self, months: int, start: int, end: int, phrase: str) -> None:
+        self.months = months
+        self.start = start
+        self.end = end
+        self.phrase = phrase
 
     def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
         return FoundDuration, (self.months, self.start, self.end, self.phrase)
@@ -265,11 +319,12 @@ def _scan_durations(text: str) -> tuple[FoundDuration, ...]:
     # every duration ends in its unit: without one, the scan (tried at every character) is skipped
     if low is not None and "year" not in low and "month" not in low and "yr" not in low:
         return ()
-    matches, original = _scan(text, _DURATION, _DURATION_LOWER, low)
+    matches, original = _scan(text, _DURATION, _DURATION_GATE, _DURATION_PLAIN, low)
     for m in matches:
         amount = float(m.group("digits")) if m.group("digits") else parse_number(m.group("amount"))
         if amount is None:
             continue
         factor = 1 if m.group("unit").lower().startswith("month") else 12
-        out.append(FoundDuration(int(round(amount * factor)), m.start(), m.end(), original[m.start():m.end()]))
+        start, end = match_start(m), match_end(m)
+        out.append(FoundDuration(int(round(amount * factor)), start, end, original[start:end]))
     return tuple(out)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .split import Answer
-from .text import fold_case, once_per_text, sheet_dict
+from .text import fold_case, match_end, match_start, once_per_text, sheet_dict
 
 
 class Coded(NamedTuple):
@@ -60,7 +60,7 @@ def _first_sentence(text: str) -> str:
     text is the same sentence end in the flattened text, unless only whitespace follows it, and
     then the whole text is one sentence either way."""
     end = _SENTENCE_END.search(text)
-    return " ".join((text[:end.start()] if end else text).split())[:300]
+    return _flatten(text[:match_start(end)] if end else text)[:300]
 
 
 _NO = re.compile(r"^\W*(no|none|zero|not\s+applicable|n/?a)\b", re.IGNORECASE)
@@ -107,6 +107,15 @@ def flatten(text: str) -> str:
 
 
 def _flatten(text: str) -> str:
+    """`" ".join(text.split())`, without splitting the text into words where that is not needed:
+    once line breaks are spaces, a printable text (`str.isprintable` is false for every other
+    whitespace character) that neither begins nor ends with a space needs only its runs of
+    spaces closed up."""
+    flat = text.replace("\n", " ") if "\n" in text else text
+    if flat.isprintable() and flat[:1] != " " and flat[-1:] != " ":
+        while "  " in flat:
+            flat = flat.replace("  ", " ")
+        return flat
     return " ".join(text.split())
 
 
@@ -236,7 +245,7 @@ def mentions(text: str, *patterns: str) -> str | None:
         else:
             m = _compiled(pattern).search(flat)
         if m:
-            start = max(0, flat.rfind(".", 0, m.start()) + 1)
-            end = flat.find(".", m.end())
+            start = max(0, flat.rfind(".", 0, match_start(m)) + 1)
+            end = flat.find(".", match_end(m))
             return flat[start: end + 1 if end != -1 else len(flat)].strip()
     return None

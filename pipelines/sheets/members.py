@@ -45,6 +45,23 @@ class SheetMember:
     obligations: dict[str, Coded] = field(default_factory=dict)
     member_values: dict[str, Coded] = field(default_factory=dict)  # rules that differ between members
 
+    def __init__(self, code: int, name: str, entry: PartialDate | None = None, exit: PartialDate | None = None,
+                 entry_evidence: Coded | None = None, exit_evidence: Coded | None = None,
+                 obligations: dict[str, Coded] | None = None, member_values: dict[str, Coded] | None = None) -> None:
+        # its own __init__: see dates.PartialDate
+        self.code = code
+        self.name = name
+        self.entry = entry
+        self.exit = exit
+        self.entry_evidence = entry_evidence
+        self.exit_evidence = exit_evidence
+        self.obligations = {} if obligations is None else obligations
+        self.member_values = {} if member_values is None else member_values
+
+    def __reduce__(self) -> tuple:  # see dates.PartialDate.__reduce__
+        return SheetMember, (self.code, self.name, self.entry, self.exit, self.entry_evidence, self.exit_evidence,
+                             self.obligations, self.member_values)
+
 
 def code_atopid(answer: Answer, file: str) -> tuple[Coded, Coded]:
     """ATOPID and PHASE from Q1: '5030', '3180.2', or an id with a 'Phase 2' note."""
@@ -204,11 +221,16 @@ def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> N
             member.entry_evidence = Coded(None, 3, general[1], general[1], general[2])
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # see dates.PartialDate
 class Termination:
     in_effect: bool                     # some member still in effect at the sheet's last word
     observed_through: PartialDate | None  # "in effect as of June 1, 2018"
     evidence: Coded
+
+    def __init__(self, in_effect: bool, observed_through: PartialDate | None, evidence: Coded) -> None:
+        self.in_effect = in_effect
+        self.observed_through = observed_through
+        self.evidence = evidence
 
     def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
         return Termination, (self.in_effect, self.observed_through, self.evidence)

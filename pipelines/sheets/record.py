@@ -39,6 +39,27 @@ class CodedSheet:
     atopid_evidence: Coded
     phase_evidence: Coded
 
+    def __init__(self, file: str, atopid: int, phase: int, members: list[SheetMember], termination: Termination,
+                 alliance: dict[str, Coded], member_level: dict[str, Coded], notice_months: Coded,
+                 renewals: Coded, atopid_evidence: Coded, phase_evidence: Coded) -> None:
+        # its own __init__: see dates.PartialDate
+        self.file = file
+        self.atopid = atopid
+        self.phase = phase
+        self.members = members
+        self.termination = termination
+        self.alliance = alliance
+        self.member_level = member_level
+        self.notice_months = notice_months
+        self.renewals = renewals
+        self.atopid_evidence = atopid_evidence
+        self.phase_evidence = phase_evidence
+
+    def __reduce__(self) -> tuple:  # see dates.PartialDate.__reduce__
+        return CodedSheet, (self.file, self.atopid, self.phase, self.members, self.termination, self.alliance,
+                            self.member_level, self.notice_months, self.renewals, self.atopid_evidence,
+                            self.phase_evidence)
+
     @property
     def evidence(self) -> list[dict]:
         """Rows of coding_evidence; built only when asked for (most runs parse far more often)."""

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 
 from .errors import SheetError
 from .questions import PROMPTS, QUESTION_COUNT, section_of
-from .text import fold_case
+from .text import fold_case, match_end, match_group, match_start
 
 # OCR splits or swaps digits ("2 3." for "23.", "l0." for "10."); the prompt check filters false starts
 _QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
@@ -109,13 +109,20 @@ class Answer:
                 f"last_line={self.last_line})")
 
 
-@dataclass(frozen=True)
+@dataclass  # with its own __init__: see dates.PartialDate
 class SplitSheet:
     file: str
     answers: dict[int, Answer]
     section_headers: tuple[tuple[int, str], ...]
     # values already coded from this sheet: rules that build on others (LENGTH on SPECLGTH) reuse them
     coded: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __init__(self, file: str, answers: dict[int, Answer], section_headers: tuple[tuple[int, str], ...],
+                 coded: dict | None = None) -> None:
+        self.file = file
+        self.answers = answers
+        self.section_headers = section_headers
+        self.coded = {} if coded is None else coded
 
     def __reduce__(self) -> tuple:  # see PartialDate.__reduce__
         return SplitSheet, (self.file, self.answers, self.section_headers, self.coded)
@@ -324,6 +331,7 @@ _EXACT_PROMPT = [("", 0, 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2], _PRINTED_PRO
                                  for n in range(1, QUESTION_COUNT + 1)]
 # `_after_punctuation`, then the lstrip of `_assemble`, as one match
 _ANSWER_LEAD = re.compile(f"[{re.escape(_PROMPT_CLOSING)}]*[{re.escape(_ANSWER_OPENING)}]*")
+_LEAD_CHARACTERS = _PROMPT_CLOSING + _ANSWER_OPENING
 
 
 def _line_at(text: str, start: int) -> tuple[str, int]:
@@ -379,10 +387,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     headers: list[tuple[int, str]] = []
     line_number, counted_to = 1, 0
     for m in _WELL_FORMED_LINE.finditer(scan):
-        line_start = m.start()
+        line_start = match_start(m)
         line_number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        token = m.group(1)  # the "number" group, by index: cheaper than by name
+        token = match_group(m, 1)  # the "number" group, by index: cheaper than by name
         if token is None:
             line, end = _line_at(text, line_start)
             if _SECTION_HEADER.match(line):
@@ -392,28 +400,31 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 skipped.append((line_number, line_start, end))
             continue
         if expected <= QUESTION_COUNT and token == _NUMBER_TEXT[expected]:
-            at = m.end() - 1
-            while text.startswith(" ", at):
+            number_end = match_end(m) - 1
+            at = number_end
+            # slices compared, not str.startswith(..., at): with a position argument that is a
+            # generic method call in the compiled parser, several times slower
+            while text[at:at + 1] == " ":
                 at += 1
             prompt, prompt_length, head_length = _EXACT_PROMPT[expected]
-            if text.startswith(prompt, at):
+            window = text[at:at + len(prompt)]
+            if window == prompt:
                 # as printed, on the number's line: no line break before the prompt's end, which
                 # is what `_prompt_at` and the checks below would find on the lower-cased sheet
                 opened.append((expected, line_number, line_start, at + prompt_length, True))
                 expected += 1
                 continue
-            window = text[at:at + len(prompt)]
             if "\n" in window and window.replace("\n", " ") == prompt:
                 # as printed but wrapped: what `_prompt_at` finds, without lower-casing the sheet
                 prompt_end, head_end = at + prompt_length, at + head_length
             elif low is not None:
-                prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
+                prompt_end, head_end = _prompt_at(low, number_end, expected)
             else:
-                prompt_end, head_end = _prompt_in_window(text, m.end() - 1, expected, len(prompt))
+                prompt_end, head_end = _prompt_in_window(text, number_end, expected, len(prompt))
                 if prompt_end < 0:
                     low = fold_case(text)
                     assert low is not None  # the two characters it refuses were ruled out above
-                    prompt_end, head_end = _prompt_at(low, m.end() - 1, expected)
+                    prompt_end, head_end = _prompt_at(low, number_end, expected)
             if (prompt_end >= 0 and text.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
                     and (text.find("\n", line_start, head_end) < 0
                          or _opens_question(*_line_and_next(text, line_start), expected))):
@@ -455,8 +466,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 answers[number] = _assemble(number, first - 1, match.group(2), stop_line - 1, lines,
                                             skipped_indices)
                 continue
-        lead = _ANSWER_LEAD.match(text, prompt_end)
-        begin = lead.end() if lead else prompt_end  # the pattern also matches nothing
+        begin = prompt_end
+        if text[prompt_end:prompt_end + 1] in _LEAD_CHARACTERS:  # most answers open with a letter
+            lead = _ANSWER_LEAD.match(text, prompt_end)
+            begin = lead.end() if lead else prompt_end  # the pattern also matches nothing
         body = text[begin:end]  # lines come right-stripped from `split_sheet`
         unlead = body.lstrip("\n")
         leading = len(body) - len(unlead)
@@ -470,8 +483,33 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     return SplitSheet(file, answers, tuple(headers))
 
 
+# a line break after whitespace other than a line break: the pattern opens with the literal "\n",
+# so the regex engine jumps from line break to line break
+_SPACE_BEFORE_LINE_BREAK = re.compile(r"\n(?<=[^\S\n]\n)")
+
+
+def rstrip_lines(text: str) -> str:
+    """Every line of the text right-stripped, as `str.rstrip` strips it. Only the lines that end
+    in whitespace are cut out and rebuilt: splitting a whole sheet into lines costs more than
+    finding the few such lines."""
+    ends = [m.start() for m in _SPACE_BEFORE_LINE_BREAK.finditer(text)]
+    if text[-1:].isspace() and text[-1:] != "\n":
+        ends.append(len(text))
+    if not ends:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for end in ends:
+        start = text.rfind("\n", 0, end) + 1
+        pieces.append(text[last:start])
+        pieces.append(text[start:end].rstrip())
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def split_sheet(text: str, file: str) -> SplitSheet:
     # Answers keep their lines right-stripped, and nothing else looks at the end of a line, so
     # stripping every line once here gives the same answers for less work than per answer.
-    text = "\n".join(map(str.rstrip, text.split("\n")))
+    text = rstrip_lines(text)
     return _split_well_formed(text, file) or _split_any(text, file)
