@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.sheets import code as rules
-from pipelines.sheets import dates, members
+from pipelines.sheets import dates, members, split
 from pipelines.sheets.errors import SheetError
 from pipelines.sheets.evidence import _compiled_lower, _flatten
 from pipelines.sheets.read import read_sheet_text
@@ -135,6 +135,16 @@ def test_line_stripping_and_flattening_equal_the_plain_code(pieces: list[str]):
     text = "".join(pieces)
     assert rstrip_lines(text) == "\n".join(map(str.rstrip, text.split("\n")))
     assert _flatten(text) == " ".join(text.split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(list(split._PROMPT_CLOSING + split._ANSWER_OPENING) + ["a", "\n", "  " * 9, "?:" * 9]),
+                max_size=12), st.integers(0, 3))
+def test_answer_start_equals_the_lead_pattern(pieces: list[str], start: int):
+    text = "".join(pieces)
+    lead = re.compile(f"[{re.escape(split._PROMPT_CLOSING)}]*[{re.escape(split._ANSWER_OPENING)}]*")
+    start = min(start, len(text))  # a prompt ends inside the sheet
+    assert split._answer_begins(text, start) == lead.match(text, start).end()
 
 
 def test_only_the_space_is_both_whitespace_and_printable():

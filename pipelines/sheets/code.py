@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable
+from typing import Callable, Final
 
 from .dates import NUMBER_WORDS, find_dates, find_durations
 from .evidence import Coded, coded, flatten, mentions, yes_no
 from .split import Answer, SplitSheet
 
 VariableRule = Callable[[SplitSheet], Coded]
-ALLIANCE_RULES: dict[str, VariableRule] = {}
-MEMBER_RULES: dict[str, VariableRule] = {}   # same value for every member unless Q24 says otherwise
+ALLIANCE_RULES: Final[dict[str, VariableRule]] = {}
+MEMBER_RULES: Final[dict[str, VariableRule]] = {}   # same value for every member unless Q24 says otherwise
 
 
 def rule(name: str, level: str = "A") -> Callable[[VariableRule], VariableRule]:
@@ -57,7 +57,7 @@ def _dummy(answer: Answer) -> Coded:
 
 # ---- Formation (Q2, Q5–Q13) --------------------------------------------------------------------
 
-_COW_NUMBER = re.compile(r"^\W*(\d{1,4})\b")
+_COW_NUMBER: Final = re.compile(r"^\W*(\d{1,4})\b")
 
 
 @rule("cowid")
@@ -101,8 +101,8 @@ def pubsecr(sheet: SplitSheet) -> Coded:
     ], None)
 
 
-_TARGETED = re.compile(r"target|against\s+(a\s+)?(specific|third)|adversar", re.I)
-_OBLIGATION_WORD = re.compile(r"obligation|condition|casus|assist|neutral", re.I)
+_TARGETED: Final = re.compile(r"target|against\s+(a\s+)?(specific|third)|adversar", re.I)
+_OBLIGATION_WORD: Final = re.compile(r"obligation|condition|casus|assist|neutral", re.I)
 
 
 @rule("secrart")
@@ -150,9 +150,9 @@ def futmem(sheet: SplitSheet) -> Coded:
     ], 1)
 
 
-_INDEFINITE = (r"indefinite|unlimited|no (fixed|specified|time) (term|limit)|perpetu|until (one of|either|a|any)"
+_INDEFINITE: Final = (r"indefinite|unlimited|no (fixed|specified|time) (term|limit)|perpetu|until (one of|either|a|any)"
                r"\s+(of the\s+)?(part\w+|member\w*|signator\w+)\s+(\w+\s+)?(denounc|withdr|notif|give)")
-_CONDITION = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation|restoration)|for the duration of"
+_CONDITION: Final = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation|restoration)|for the duration of"
               r"|as long as|until (peace|victory)|until in the opinion|expire whenever|until such")
 
 
@@ -198,11 +198,11 @@ def renounce(sheet: SplitSheet) -> Coded:
     ], 1)
 
 
-_AUTOMATIC = (r"automatic|tacit|(deemed|regarded|considered) (to be |as )?(renewed|extended)|subsequent extension"
+_AUTOMATIC: Final = (r"automatic|tacit|(deemed|regarded|considered) (to be |as )?(renewed|extended)|subsequent extension"
               r"|(unless|not|neither|no)\b.{0,200}?(denounc|denunc|notice|notif|terminat).{0,160}?"
               r"(remain|continue|extended|prolong|renewed|in force)"
               r"|(remain|continue)s? in force .{0,80}(not|unless).{0,40}(denounc|notice)")
-_ACTIVE = r"by (mutual )?(agreement|consent)|renewed by (a )?(new|protocol)|negotiat|may be (renewed|extended)"
+_ACTIVE: Final = r"by (mutual )?(agreement|consent)|renewed by (a )?(new|protocol)|negotiat|may be (renewed|extended)"
 
 
 @rule("proren")
@@ -215,16 +215,16 @@ def proren(sheet: SplitSheet) -> Coded:
 # a duration is a renewal term when a renewal word leads into it ("for another 5 years",
 # "successive periods of five years", "six more years"); the notice period ("one year before")
 # and the initial term ("the twenty-year period") are not
-_RENEWAL_CUE = re.compile(r"(another|further|next|successive|additional|subsequent|each|periods? of|same duration of"
+_RENEWAL_CUE: Final = re.compile(r"(another|further|next|successive|additional|subsequent|each|periods? of|same duration of"
                           r"|renewed for|extended for|prolonged for|in force for)\W+(\w+\W+){0,3}$", re.I)
-_NOTICE_AFTER = re.compile(r"^\W*(before|prior|in advance|notice|ahead)", re.I)
+_NOTICE_AFTER: Final = re.compile(r"^\W*(before|prior|in advance|notice|ahead)", re.I)
 # the cue for lower-case ASCII text, without re.I: case-insensitive matching is several times slower
 # (ASCII only, where lower-casing and re.I agree; "ſ" and the Kelvin sign match "s" and "k" under re.I)
-_RENEWAL_CUE_LOWER = re.compile(_RENEWAL_CUE.pattern)
+_RENEWAL_CUE_LOWER: Final = re.compile(_RENEWAL_CUE.pattern)
 
 
-_MORE_AFTER = re.compile(r"^\W*more\b")           # "six more years"
-_NOTICE_BEFORE = re.compile(r"notice of\W*$|notice\W*$", re.I)
+_MORE_AFTER: Final = re.compile(r"^\W*more\b")           # "six more years"
+_NOTICE_BEFORE: Final = re.compile(r"notice of\W*$|notice\W*$", re.I)
 
 
 def _renewal_cue(window: str) -> bool:
@@ -274,7 +274,7 @@ def notice_months(sheet: SplitSheet) -> Coded:
     return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 
 
-_RENEWAL_COUNT = re.compile(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+_RENEWAL_COUNT: Final = re.compile(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
 def renewals(sheet: SplitSheet) -> Coded:
@@ -292,8 +292,8 @@ def renewals(sheet: SplitSheet) -> Coded:
     return coded(len(find_dates(text)), answer)
 
 
-_STILL_IN_EFFECT = re.compile(r"^\W*(still\s+)?in\s+effect", re.I)
-_STILL_IN_FORCE = re.compile(r"^\W*(still\s+)?in\s+(effect|force)", re.I)
+_STILL_IN_EFFECT: Final = re.compile(r"^\W*(still\s+)?in\s+effect", re.I)
+_STILL_IN_FORCE: Final = re.compile(r"^\W*(still\s+)?in\s+(effect|force)", re.I)
 
 
 @rule("term")
@@ -351,7 +351,7 @@ def noothall(sheet: SplitSheet) -> Coded:
     return _dummy(sheet[27])
 
 
-_DENY = (r"not (to )?(aid|assist|help|support|allow|permit)|neither \w+ (\w+ )?(will|shall) (allow|permit|aid|assist)"
+_DENY: Final = (r"not (to )?(aid|assist|help|support|allow|permit)|neither \w+ (\w+ )?(will|shall) (allow|permit|aid|assist)"
          r"|den(y|ial)|territory .{0,40}(used|use)|use (of )?its territory|prosecut|sanction")
 
 
@@ -497,7 +497,7 @@ def organ1(sheet: SplitSheet) -> Coded:
     ], 1)
 
 
-_PURPOSES = [("dispute", r"arbitra|concilia|frontier|demarcation|disput"),
+_PURPOSES: Final = [("dispute", r"arbitra|concilia|frontier|demarcation|disput"),
              ("political", r"political|consultati"),
              ("economic", r"econom|financ|trade|commerc"),
              ("military", r"defen[cs]e|military|armed forces|staff|command|implementation of (this|the) treaty|security")]
@@ -594,14 +594,14 @@ def reflnun(sheet: SplitSheet) -> Coded:
 
 # UN organs; every alternative opens with a capital letter (the boundary before "U.N." is checked
 # after it), so the scan skips to the next candidate letter
-_UN_NAME = re.compile(r"United Nations|League of Nations|UN Charter|U(?<!\wU)\.?N\.?\b|Security Council"
+_UN_NAME: Final = re.compile(r"United Nations|League of Nations|UN Charter|U(?<!\wU)\.?N\.?\b|Security Council"
                       r"|General Assembly|Economic and Social Council|Trusteeship Council")
 # the words an organization's name ends in (below); an answer without one names none, and the
 # name scan is not run
-_ORGANIZATION_WORD = re.compile(r"Organi[sz]ation|Union|Community|Council|Bank|Fund|Court")
+_ORGANIZATION_WORD: Final = re.compile(r"Organi[sz]ation|Union|Community|Council|Bank|Fund|Court")
 # one to five capitalized words before that word; written to open with [A-Z], so the scan skips
 # to the next capital letter instead of trying every character
-_ORGANIZATION_NAME = re.compile(r"([A-Z][a-z]+\s+(?:[A-Z][a-z]+\s+){0,4}(?:Organi[sz]ation|Union|Community|Council"
+_ORGANIZATION_NAME: Final = re.compile(r"([A-Z][a-z]+\s+(?:[A-Z][a-z]+\s+){0,4}(?:Organi[sz]ation|Union|Community|Council"
                                 r"|Bank|Fund|Court))(?:\s*\((\w+)\))?")
 
 
@@ -638,7 +638,7 @@ def natrefal(sheet: SplitSheet) -> Coded:
     ], 9)
 
 
-_SEVERAL = re.compile(r"\b(several|multiple|two|three)\b", re.I)
+_SEVERAL: Final = re.compile(r"\b(several|multiple|two|three)\b", re.I)
 
 
 @rule("compag")
@@ -720,9 +720,9 @@ def interv(sheet: SplitSheet) -> Coded:
     ], 1)
 
 
-_PRIMARY_SOURCE = re.compile(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
+_PRIMARY_SOURCE: Final = re.compile(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
                              re.I)
-_SECONDARY = re.compile(r"secondary", re.I)
+_SECONDARY: Final = re.compile(r"secondary", re.I)
 
 
 @rule("source")

@@ -8,19 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from .text import fold_case, match_end, match_group, match_start, once_per_text, sheet_dict
 
-MONTHS = {
+MONTHS: Final = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
     "oct": 10, "nov": 11, "dec": 12,
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_PATTERNS = [
+_MONTH: Final = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR: Final = r"(?P<year>1[89]\d\d|20\d\d)"
+_DAY: Final = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_PATTERNS: Final = [
     re.compile(rf"\b{_MONTH}\s+{_DAY}\s*,?\s*{_YEAR}\b", re.IGNORECASE),          # December 23, 2002
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\s*,?\s*{_YEAR}\b", re.IGNORECASE),  # 23 December 2002
     re.compile(rf"\b(?P<nmonth>[01]?\d)/(?P<day>[0-3]?\d)/{_YEAR}\b"),                # 12/23/2002 (US order)
@@ -94,7 +95,7 @@ def _valid(year: int, month: int | None, day: int | None) -> bool:
     return True
 
 
-_OCR_FIXES = (
+_OCR_FIXES: Final = (
     (re.compile(r"^0(?=[a-z]{2,})"), "O"),              # "0ctober"
     (re.compile(r"(?<=\d)[lI]|[lI](?=\d{2,})"), "1"),  # "l879", "19l2"
     (re.compile(r"(?<=\d)O|O(?=\d)"), "0"),            # "19O2"
@@ -103,12 +104,12 @@ _OCR_FIXES = (
 )
 # every swap above puts a digit next to a letter: only such words are looked at. This pattern is
 # the definition; `_mixed_digits` finds the same digits faster (tests/test_fast_paths.py)
-_MIXED = re.compile(r"[0-9](?:(?<=[A-Za-z][0-9])|(?=[A-Za-z]))")
-_SPACE = re.compile(r"\s")
+_MIXED: Final = re.compile(r"[0-9](?:(?<=[A-Za-z][0-9])|(?=[A-Za-z]))")
+_SPACE: Final = re.compile(r"\s")
 
 
 # any of the swaps above: a word none of them matches is left as it is, without trying each
-_ANY_FIX = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OCR_FIXES))
+_ANY_FIX: Final = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _OCR_FIXES))
 
 
 def _repair_word(word: str) -> str:
@@ -121,7 +122,7 @@ def _repair_word(word: str) -> str:
 
 
 # ASCII digits to "0", ASCII letters to "a", every other byte to " "
-_SHAPE = bytes(ord("0") if 48 <= b <= 57 else ord("a") if 65 <= b <= 90 or 97 <= b <= 122 else ord(" ")
+_SHAPE: Final = bytes(ord("0") if 48 <= b <= 57 else ord("a") if 65 <= b <= 90 or 97 <= b <= 122 else ord(" ")
                for b in range(256))
 
 
@@ -133,7 +134,7 @@ def ascii_shape(text: str) -> bytes:
 
 # a digit with a letter before or after it, in the shape: the pattern opens with one literal
 # byte, so the regex engine skips from digit to digit instead of testing every character
-_MIXED_SHAPE = re.compile(rb"0(?:(?<=a0)|(?=a))")
+_MIXED_SHAPE: Final = re.compile(rb"0(?:(?<=a0)|(?=a))")
 
 
 def _mixed_digits(shape: bytes) -> list[int]:
@@ -147,18 +148,25 @@ def undo_ocr(text: str) -> str:
     """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
     if "ycar" in text:
         text = re.sub(r"\bycar", "year", text)  # c for e
-    pieces, last = [], 0
+    pieces: list[str] = []
+    copied = done = 0  # the text is copied up to `copied`; words up to `done` are repaired
     for digit in _mixed_digits(ascii_shape(text)):
-        if digit < last:
+        if digit < done:
             continue
         start = max(text.rfind(" ", 0, digit), text.rfind("\n", 0, digit)) + 1
         space = _SPACE.search(text, digit + 1)
-        end = space.start() if space else len(text)
-        if start < last:
+        end = match_start(space) if space else len(text)
+        if start < done:
             continue
-        pieces += [text[last:start], _repair_word(text[start:end])]
-        last = end
-    pieces.append(text[last:])
+        done = end
+        word = text[start:end]
+        repaired = _repair_word(word)
+        if repaired != word:  # most such words (codes, URLs) need nothing: the text is not rebuilt
+            pieces += [text[copied:start], repaired]
+            copied = end
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
     return "".join(pieces)
 
 
@@ -168,14 +176,14 @@ def _numbered(pattern: re.Pattern, index: int) -> str:
 
 
 # one scan instead of six: at any position the most specific reading is tried first
-_ANY_DATE = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
+_ANY_DATE: Final = re.compile("|".join(f"(?P<p{i}>{_numbered(p, i)})" for i, p in enumerate(_PATTERNS)), re.IGNORECASE)
 # The same patterns (all their literals are lower case) on lower-cased text: re's case-insensitive
 # mode is several times slower. They are tried only where a reading can begin (`_gated_matches`):
 # a digit not preceded by a digit (the numeric readings open with a word boundary or a no-digit
 # lookbehind), or the first three letters of a month, which every month name and abbreviation
 # shares, at a word start.
-_ANY_DATE_PLAIN = re.compile(_ANY_DATE.pattern)
-_MONTH_OPENINGS = sorted({name[:3] for name in MONTHS})
+_ANY_DATE_PLAIN: Final = re.compile(_ANY_DATE.pattern)
+_MONTH_OPENINGS: Final = sorted({name[:3] for name in MONTHS})
 
 
 def _gate(openings: list[str]) -> re.Pattern:
@@ -187,7 +195,7 @@ def _gate(openings: list[str]) -> re.Pattern:
                                + [rf"{word}(?<!\w{word})" for word in openings]))
 
 
-_DATE_GATE = _gate(_MONTH_OPENINGS)
+_DATE_GATE: Final = _gate(_MONTH_OPENINGS)
 
 
 def _gated_matches(gate: re.Pattern, pattern: re.Pattern, low: str) -> list[re.Match]:
@@ -216,15 +224,15 @@ def _scan(text: str, insensitive: re.Pattern, gate: re.Pattern, lower: re.Patter
 
 # for each reading "p<i>" (the outermost group, so the match's lastgroup): its year, month name,
 # month number and day groups, None where that reading has none
-_DATE_GROUPS = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part in ("year", "month", "nmonth", "day"))
+_DATE_GROUPS: Final = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part in ("year", "month", "nmonth", "day"))
                 for i in range(len(_PATTERNS))}
 
 # Every date has a year, and this finds one by skipping to the next "1" or "2"; the full date
 # pattern, an alternation, is tried at every character and costs far more on text with no date.
-_ANY_YEAR = re.compile(r"1[89]\d\d|20\d\d")
+_ANY_YEAR: Final = re.compile(r"1[89]\d\d|20\d\d")
 
 
-_DATES: dict[str, tuple[FoundDate, ...]] = sheet_dict()
+_DATES: Final[dict[str, tuple[FoundDate, ...]]] = sheet_dict()
 
 
 def find_dates(text: str) -> tuple[FoundDate, ...]:
@@ -255,22 +263,22 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     return tuple(found)
 
 
-NUMBER_WORDS = {
+NUMBER_WORDS: Final = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "zero": 0, "a": 1, "an": 1,
     "once": 1, "twice": 2, "thrice": 3,
 }
-_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_AMOUNT = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?)"
+_NUMBER_WORD: Final = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_AMOUNT: Final = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?)"
            r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
-_DURATION = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
+_DURATION: Final = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
                        re.IGNORECASE)
 # on lower-cased text, gated (as dates are) on where an amount can begin: a digit or a number
 # word at a word start
-_DURATION_PLAIN = re.compile(_DURATION.pattern)
-_DURATION_GATE = _gate(sorted(NUMBER_WORDS, key=len, reverse=True))
+_DURATION_PLAIN: Final = re.compile(_DURATION.pattern)
+_DURATION_GATE: Final = _gate(sorted(NUMBER_WORDS, key=len, reverse=True))
 
 
 def parse_number(token: str) -> float | None:
@@ -304,7 +312,7 @@ class FoundDuration:
         return FoundDuration, (self.months, self.start, self.end, self.phrase)
 
 
-_DURATIONS: dict[str, tuple[FoundDuration, ...]] = sheet_dict()
+_DURATIONS: Final[dict[str, tuple[FoundDuration, ...]]] = sheet_dict()
 
 
 def find_durations(text: str) -> tuple[FoundDuration, ...]:

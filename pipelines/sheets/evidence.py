@@ -5,7 +5,7 @@ import re
 import re._constants as _sre  # the parsed form of a pattern, to find the words it requires
 import re._parser as _sre_parse
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from .split import Answer
 from .text import fold_case, match_end, match_start, once_per_text, sheet_dict
@@ -43,10 +43,10 @@ def coded(value: int | None, answer: Answer, phrase: str | None = None) -> Coded
 _tuple_new = tuple.__new__
 
 
-_SENTENCE_END = re.compile(r"(?<=[.;])\s")
+_SENTENCE_END: Final = re.compile(r"(?<=[.;])\s")
 
 
-_FIRST_SENTENCE: dict[str, str] = sheet_dict()
+_FIRST_SENTENCE: Final[dict[str, str]] = sheet_dict()
 
 
 def first_sentence(text: str) -> str:
@@ -63,12 +63,12 @@ def _first_sentence(text: str) -> str:
     return _flatten(text[:match_start(end)] if end else text)[:300]
 
 
-_NO = re.compile(r"^\W*(no|none|zero|not\s+applicable|n/?a)\b", re.IGNORECASE)
-_YES = re.compile(r"^\W*(yes|yea)\b", re.IGNORECASE)
-_UNKNOWN = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot determine)", re.IGNORECASE)
+_NO: Final = re.compile(r"^\W*(no|none|zero|not\s+applicable|n/?a)\b", re.IGNORECASE)
+_YES: Final = re.compile(r"^\W*(yes|yea)\b", re.IGNORECASE)
+_UNKNOWN: Final = re.compile(r"^\W*(unknown|unclear|not known|\?|could not|cannot determine)", re.IGNORECASE)
 
 
-_YES_NO: dict[str, int | None] = sheet_dict()
+_YES_NO: Final[dict[str, int | None]] = sheet_dict()
 
 
 def yes_no(text: str) -> int | None:
@@ -97,8 +97,8 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_FLAT: dict[str, str] = sheet_dict()
-_LOWERED: dict[str, str | None] = sheet_dict()
+_FLAT: Final[dict[str, str]] = sheet_dict()
+_LOWERED: Final[dict[str, str | None]] = sheet_dict()
 
 
 def flatten(text: str) -> str:
@@ -119,10 +119,10 @@ def _flatten(text: str) -> str:
     return " ".join(text.split())
 
 
-_UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
+_UPPER_LITERAL: Final = re.compile(r"(?<!\\)[A-Z]")
 
 
-_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT))
+_REPEATS: Final = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT))
 
 
 def _required_literals(items) -> frozenset[str] | None:
@@ -178,7 +178,7 @@ def _leading_literals(items) -> frozenset[str] | None:
     return None
 
 
-_LOWER_PATTERNS: dict[str, tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+_LOWER_PATTERNS: Final[dict[str, tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]]] = {}
 
 
 def _compiled_lower(pattern: str) -> tuple[re.Pattern, tuple[str, ...] | None, tuple[str, ...] | None]:

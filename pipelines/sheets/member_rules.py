@@ -7,23 +7,24 @@ member without a sentence of its own. Each value is a `Coded` with the sentence 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from .evidence import Coded, coded, flatten, yes_no
 from .members import SheetMember, refs_in
 from .split import Answer, SplitSheet
 
-_SENTENCES = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
+_SENTENCES: Final = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 
 # Codebook 2.33: which circumstances each obligation's contingency dummies record
-CONTINGENCY_FIELDS = {
+CONTINGENCY_FIELDS: Final = {
     "defense": ("def", ("adv", "loc", "con", "num", "dem", "npr")),
     "offense": ("off", ("adv", "loc", "con", "num", "dem")),
     "neutral": ("neu", ("adv", "loc", "con", "num", "dem", "npr", "att")),
     "consul": ("con", ("adv", "loc", "con", "req")),
 }
-_SUFFIX = {"adv": "coadv", "loc": "coloc", "con": "cocon", "num": "conum", "dem": "codem", "npr": "conpr",
+_SUFFIX: Final = {"adv": "coadv", "loc": "coloc", "con": "cocon", "num": "conum", "dem": "codem", "npr": "conpr",
            "att": "coatt", "req": "coreq"}
-CIRCUMSTANCES = {
+CIRCUMSTANCES: Final = {
     "adv": re.compile(r"adversar|particular (state|power|enemy|country)|specific (state|power|enemy|country)", re.I),
     "loc": re.compile(r"location|region|\barea\b|territor|\bzone\b|\bfront\b|hemisphere|\bin (europe|asia|africa)"
                       r"|northern africa|the balkans", re.I),
@@ -34,8 +35,8 @@ CIRCUMSTANCES = {
     "att": re.compile(r"\battack|belligerent action|object of (an )?(aggression|hostilities)", re.I),
     "req": re.compile(r"request", re.I),
 }
-_WHOSE = re.compile(r"obligation of|['’]s (defen[cs]e |neutrality |consultation |offensive )?obligation|only\)", re.I)
-_TYPE_WORDS = {
+_WHOSE: Final = re.compile(r"obligation of|['’]s (defen[cs]e |neutrality |consultation |offensive )?obligation|only\)", re.I)
+_TYPE_WORDS: Final = {
     "defense": re.compile(r"defen[cs]", re.I), "offense": re.compile(r"offen[cs]", re.I),
     "neutral": re.compile(r"neutral", re.I), "consul": re.compile(r"consult", re.I),
 }
@@ -49,7 +50,7 @@ def contingency_variables() -> list[str]:
     return names + ["olimob", "conditio"]
 
 
-_COMPONENTS = tuple(contingency_variables()[:-2])
+_COMPONENTS: Final = tuple(contingency_variables()[:-2])
 
 
 def _sentences(*answers: Answer) -> list[tuple[Answer, str]]:
@@ -125,7 +126,7 @@ def code_contingencies(sheet: SplitSheet, members: list[SheetMember]) -> None:
         member.member_values.update(values)
 
 
-_WAR_NUMBER = re.compile(r"(?:COW\s+)?war\s*(?:#|no\.?|number)\s*(\d{1,4})", re.I)
+_WAR_NUMBER: Final = re.compile(r"(?:COW\s+)?war\s*(?:#|no\.?|number)\s*(\d{1,4})", re.I)
 
 
 def code_cowwar(sheet: SplitSheet, members: list[SheetMember]) -> None:
@@ -149,17 +150,17 @@ def code_cowwar(sheet: SplitSheet, members: list[SheetMember]) -> None:
         member.member_values["cowwar"] = coded(value, answer, phrase)
 
 
-_GONE = r"ceased to exist|lost (its |their )?independence|annex|absorb|unification|incorporat|occupied|succeeded by"
-_REPLACED = r"replac|supersed|renegotiat|new (treaty|agreement|phase)|see phase|revised"
-_PURPOSE_MET = r"end of the war|war ended|purpose fulfilled|casus foederis|moot|no longer (relevant|necessary)"
-_WAR_LOST = r"defeat|lost the war|armistice|capitulat|surrender"
-TERMMODE_RULES = [(re.compile(p, re.I), v) for p, v in [
+_GONE: Final = r"ceased to exist|lost (its |their )?independence|annex|absorb|unification|incorporat|occupied|succeeded by"
+_REPLACED: Final = r"replac|supersed|renegotiat|new (treaty|agreement|phase)|see phase|revised"
+_PURPOSE_MET: Final = r"end of the war|war ended|purpose fulfilled|casus foederis|moot|no longer (relevant|necessary)"
+_WAR_LOST: Final = r"defeat|lost the war|armistice|capitulat|surrender"
+TERMMODE_RULES: Final = [(re.compile(p, re.I), v) for p, v in [
     (_GONE, 4), (_PURPOSE_MET, 5), (_WAR_LOST, 6), (_REPLACED, 2),
     (r"broke|before (its|the pact's|the) (scheduled|term)|in violation|attacked|denounc|withdr|dissolv|abrogat", 3),
     (r"not renew|not prolong|\bexpired\b|lapsed", 1),
     (r"terminat|\bleft\b|excluded|invad|invasion", 3),
 ]]
-TERMCAUS_RULES = [(re.compile(p, re.I), v) for p, v in [
+TERMCAUS_RULES: Final = [(re.compile(p, re.I), v) for p, v in [
     (_GONE, 2), (_REPLACED, 1), (r"end of the war|war ended|purpose fulfilled|resolved|accomplish|victory", 3),
     (_WAR_LOST, 7),
     (r"revolution|regime|policy|disagree|dispute|withdr|denounc|not renew|excluded", 4),

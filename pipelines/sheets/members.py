@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from .dates import FoundDate, PartialDate, find_dates
 from .errors import SheetError
 from .evidence import Coded, coded
 from .split import Answer, SplitSheet
 
-_ATOPID = re.compile(r"(?<!\d)([1-7][0-9OoIl]{3})(?:\s*[.,]\s*([0-9]))?(?![0-9])")
-_PHASE_WORD = re.compile(r"phase\s*[:#]?\s*([0-9]|one|two|three|four)\b", re.IGNORECASE)
-_PHASE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
-_CODE_THEN_NAME = re.compile(r"(?<![\d.,/])(\d{1,3})\s*[-–:)]?\s+([A-Z][A-Za-z’'.\- ]*[A-Za-z])")
-_NAME_THEN_CODE = re.compile(r"([A-Z][A-Za-z’'.\- ]*?[A-Za-z])\s*\(\s*(?:COW\s*)?(\d{1,3})\s*\)")
-_ANY_DIGIT = re.compile(r"\d")  # what both member forms need, found by a fast scan
-_IN_EFFECT = re.compile(r"\b(still\s+)?in\s+effect\b|\bin\s+force\b|\bremains?\b", re.IGNORECASE)
-_AS_OF = re.compile(r"\b(as\s+of|accessed|revised|retrieved|version)\b", re.IGNORECASE)
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_ATOPID: Final = re.compile(r"(?<!\d)([1-7][0-9OoIl]{3})(?:\s*[.,]\s*([0-9]))?(?![0-9])")
+_PHASE_WORD: Final = re.compile(r"phase\s*[:#]?\s*([0-9]|one|two|three|four)\b", re.IGNORECASE)
+_PHASE_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4}
+_CODE_THEN_NAME: Final = re.compile(r"(?<![\d.,/])(\d{1,3})\s*[-–:)]?\s+([A-Z][A-Za-z’'.\- ]*[A-Za-z])")
+_NAME_THEN_CODE: Final = re.compile(r"([A-Z][A-Za-z’'.\- ]*?[A-Za-z])\s*\(\s*(?:COW\s*)?(\d{1,3})\s*\)")
+_ANY_DIGIT: Final = re.compile(r"\d")  # what both member forms need, found by a fast scan
+_IN_EFFECT: Final = re.compile(r"\b(still\s+)?in\s+effect\b|\bin\s+force\b|\bremains?\b", re.IGNORECASE)
+_AS_OF: Final = re.compile(r"\b(as\s+of|accessed|revised|retrieved|version)\b", re.IGNORECASE)
+_URL: Final = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 def _without_urls(text: str) -> str:
@@ -117,7 +118,7 @@ def code_members(answer: Answer, file: str, known_codes: set[int] | None) -> lis
     return members
 
 
-_GENERIC_NAME_PARTS = {"republic", "union", "kingdom", "states", "people's republic", "democratic republic",
+_GENERIC_NAME_PARTS: Final = {"republic", "union", "kingdom", "states", "people's republic", "democratic republic",
                        "federal republic", "socialist republic", "islamic republic", "arab republic", "empire"}
 
 
@@ -146,7 +147,7 @@ def refs_in(text: str, members: list[SheetMember]) -> list[int]:
     return found
 
 
-_NAME_PATTERNS: dict[str, re.Pattern] = {}
+_NAME_PATTERNS: Final[dict[str, re.Pattern]] = {}
 
 
 def _name_pattern(name: str) -> re.Pattern:
@@ -175,7 +176,7 @@ def subjects_of(line: str, first_date: FoundDate, members: list[SheetMember]) ->
     return before if before else refs_in(line[first_date.end:], members)
 
 
-_MEMBER_LINE = re.compile(r"^[A-Z][^:]*\(\d{1,3}\)")  # "Albania (339): …" opens a line of its own
+_MEMBER_LINE: Final = re.compile(r"^[A-Z][^:]*\(\d{1,3}\)")  # "Albania (339): …" opens a line of its own
 
 
 def logical_lines(answer: Answer) -> list[tuple[int, str]]:
@@ -236,9 +237,9 @@ class Termination:
         return Termination, (self.in_effect, self.observed_through, self.evidence)
 
 
-_ALL_IN_EFFECT = re.compile(r"^\W*(still\s+)?in\s+(effect|force)\b", re.IGNORECASE)
-_LEFT = re.compile(r"withdr|left|terminat|denounc|exit|until", re.I)
-_UNTIL = re.compile(r"until|through", re.I)
+_ALL_IN_EFFECT: Final = re.compile(r"^\W*(still\s+)?in\s+(effect|force)\b", re.IGNORECASE)
+_LEFT: Final = re.compile(r"withdr|left|terminat|denounc|exit|until", re.I)
+_UNTIL: Final = re.compile(r"until|through", re.I)
 
 
 def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Termination:
@@ -280,17 +281,17 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
     return Termination(in_effect, as_of, coded(int(in_effect), answer))
 
 
-OBLIGATION_PATTERNS = {
+OBLIGATION_PATTERNS: Final = {
     "defense": r"\bdefen[cs]\w*",
     "offense": r"\boffen[cs]\w*",
     "neutral": r"\bneutral\w*",
     "nonagg": r"\bnon[\s-]?aggress\w*",
     "consul": r"\bconsult\w*",
 }
-_OBLIGATION_REGEX = {variable: re.compile(pattern, re.IGNORECASE) for variable, pattern in OBLIGATION_PATTERNS.items()}
-_ANY_OBLIGATION = re.compile("|".join(OBLIGATION_PATTERNS.values()), re.IGNORECASE)
-_SEGMENT_BREAK = re.compile(r";|(?<=\.)\s+(?=[A-Z])")
-_QUALIFIER = re.compile(r"\(([^)]*)\)|\b(?:obligation|promise)s?\s+of\s+([^.;]*)|\bby\s+([^.;]*)\s+only",
+_OBLIGATION_REGEX: Final = {variable: re.compile(pattern, re.IGNORECASE) for variable, pattern in OBLIGATION_PATTERNS.items()}
+_ANY_OBLIGATION: Final = re.compile("|".join(OBLIGATION_PATTERNS.values()), re.IGNORECASE)
+_SEGMENT_BREAK: Final = re.compile(r";|(?<=\.)\s+(?=[A-Z])")
+_QUALIFIER: Final = re.compile(r"\(([^)]*)\)|\b(?:obligation|promise)s?\s+of\s+([^.;]*)|\bby\s+([^.;]*)\s+only",
                         re.IGNORECASE)
 
 

@@ -6,9 +6,11 @@ prompt's own line, so the prompt text is the only reliable separator.
 """
 from __future__ import annotations
 
-QUESTION_COUNT = 61
+from typing import Final
 
-PROMPTS: dict[int, str] = {
+QUESTION_COUNT: Final = 61
+
+PROMPTS: Final[dict[int, str]] = {
     1: "ATOP ID:",
     2: "COW Alliance # (if applicable):",
     3: "Signature date(s) (may vary for members in multilateral alliances):",
@@ -120,7 +122,7 @@ PROMPTS: dict[int, str] = {
 
 # Sections are fixed by question number; printed headers are sometimes mis-numbered (the seed
 # prints "SECTION II" over the institutionalization questions), so the number decides.
-SECTIONS: tuple[tuple[str, range], ...] = (
+SECTIONS: Final[tuple[tuple[str, range], ...]] = (
     ("I. Formation, members, and duration", range(1, 16)),
     ("II. Obligations", range(16, 29)),
     ("III. Institutionalization of the alliance", range(29, 44)),

@@ -8,19 +8,20 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Final
 
 from .dates import undo_ocr
 from .errors import SheetError
 
-SHEET_SUFFIXES = (".txt", ".pdf")
+SHEET_SUFFIXES: Final = (".txt", ".pdf")
 
 # Bytes that never occur in a text sheet; a handful means the file is binary, not mis-encoded.
-_CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
+_CONTROL_BYTES: Final = bytes(range(0, 9)) + bytes(range(14, 32))
 
 
 def decode_text(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM) first, then cp1252, which Windows coders' editors write."""
-    if not data.strip():
+    if not data or data.isspace():  # `not data.strip()`, without copying the file
         raise SheetError(file, "empty file")
     sample = data[:4096]
     control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))

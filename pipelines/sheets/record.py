@@ -10,6 +10,7 @@ import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from .code import ALLIANCE_RULES, MEMBER_RULES, notice_months, renewals
 from .dates import PartialDate, find_dates
@@ -22,7 +23,7 @@ from .read import SHEET_SUFFIXES, read_bytes, read_sheet_text
 from .split import SplitSheet, split_sheet
 from .text import new_sheet
 
-OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
+OBLIGATIONS: Final = ("defense", "offense", "neutral", "nonagg", "consul")
 
 
 @dataclass

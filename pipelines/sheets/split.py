@@ -11,18 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import Final
 
 from .errors import SheetError
 from .questions import PROMPTS, QUESTION_COUNT, section_of
 from .text import fold_case, match_end, match_group, match_start
 
 # OCR splits or swaps digits ("2 3." for "23.", "l0." for "10."); the prompt check filters false starts
-_QUESTION_START = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
-_SECTION_HEADER = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IGNORECASE)
-_PAGE_FURNITURE = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
+_QUESTION_START: Final = re.compile(r"^\s*([0-9OoIl](?: ?[0-9OoIl])?)\s*[.,:;]\s*(.*)$")
+_SECTION_HEADER: Final = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IGNORECASE)
+_PAGE_FURNITURE: Final = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
 # the same three line shapes, found in one pass over the whole text (parsing speed: see BENCHMARKS.md)
 # a literal newline first lets the regex engine jump from line to line instead of trying every character
-_CANDIDATE_LINE = re.compile(r"\n[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
+_CANDIDATE_LINE: Final = re.compile(r"\n[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
                              re.IGNORECASE)
 
 
@@ -35,8 +36,8 @@ def _candidate_line_indices(text: str) -> list[int]:
         last = m.start() + 1
         indices.append(line)
     return indices
-_TOKEN = re.compile(r"[a-z0-9#]+")
-_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+_TOKEN: Final = re.compile(r"[a-z0-9#]+")
+_OCR_DIGITS: Final = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 
 def _tokens(text: str) -> list[str]:
@@ -44,13 +45,13 @@ def _tokens(text: str) -> list[str]:
     return ["#" if t[0] == "#" else t for t in _TOKEN.findall(text.lower())]
 
 
-_PROMPT_TOKENS = {n: _tokens(p) for n, p in PROMPTS.items()}
-_PROMPT_HEADS = {n: " ".join(tokens[:10]) for n, tokens in _PROMPT_TOKENS.items()}
-_HEAD_LENGTH = 6  # tokens compared exactly before falling back to fuzzy matching
-_PROMPT_OPENINGS = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
-_PROMPT_CLOSING = ").?:;,”\"'"   # punctuation that ends a printed prompt (tokens leave it out)
-_ANSWER_OPENING = " :.\t"         # what a coder puts before the answer on the prompt's line
-_PROMPT_MAX_LINES = 8            # a printed prompt is looked for in its block's first lines
+_PROMPT_TOKENS: Final = {n: _tokens(p) for n, p in PROMPTS.items()}
+_PROMPT_HEADS: Final = {n: " ".join(tokens[:10]) for n, tokens in _PROMPT_TOKENS.items()}
+_HEAD_LENGTH: Final = 6  # tokens compared exactly before falling back to fuzzy matching
+_PROMPT_OPENINGS: Final = {n: p[:min(len(p), 18)].lower() for n, p in PROMPTS.items()}
+_PROMPT_CLOSING: Final = ").?:;,”\"'"   # punctuation that ends a printed prompt (tokens leave it out)
+_ANSWER_OPENING: Final = " :.\t"         # what a coder puts before the answer on the prompt's line
+_PROMPT_MAX_LINES: Final = 8            # a printed prompt is looked for in its block's first lines
 
 
 def _prompt_regex(tokens: list[str]) -> re.Pattern:
@@ -63,7 +64,7 @@ def _prompt_regex(tokens: list[str]) -> re.Pattern:
 
 
 # the prompt as printed, any punctuation/line breaks between its words: one C-level match per answer
-_PROMPT_REGEX = {n: _prompt_regex(tokens) for n, tokens in _PROMPT_TOKENS.items()}
+_PROMPT_REGEX: Final = {n: _prompt_regex(tokens) for n, tokens in _PROMPT_TOKENS.items()}
 
 
 class Answer:
@@ -305,11 +306,12 @@ def _split_any(text: str, file: str) -> SplitSheet:
 # The well-formed case in a few C-level scans (parsing speed, see BENCHMARKS.md): every line that
 # could open a question or be a header or page furniture, the same lines `_CANDIDATE_LINE` finds
 # (a superset: "L" and "i" are candidates here, and checked below). Letters are matched in both
-# cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan.
-_WELL_FORMED_LINE = re.compile(
-    r"\n[ \t]*(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;]|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
+# cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan; the
+# lookahead turns most lines (they open with some other letter) away with one character test.
+_WELL_FORMED_LINE: Final = re.compile(
+    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;]|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
     r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d)")
-_NUMBER_TEXT = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
+_NUMBER_TEXT: Final = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
 
 
 def _printed_prompt(number: int) -> tuple[str, int, int]:
@@ -322,16 +324,30 @@ def _printed_prompt(number: int) -> tuple[str, int, int]:
 
 # A prompt printed exactly as on the form, bar a line break for a space, is recognised with one
 # string comparison; anything else (another wrap, OCR, a cross-reference number) goes to the regex.
-_PRINTED_PROMPT = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
+_PRINTED_PROMPT: Final = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT + 1)}
 # The prompt in the form's own letter case, and where it ends: a sheet that prints it so on one
 # line (most do) is recognised without lower-casing the sheet.
 # (lower-casing the prompt is what `fold_case` does to it: its only non-ASCII characters are quotes)
 assert all(fold_case(prompt) == prompt.lower() for prompt in PROMPTS.values())
-_EXACT_PROMPT = [("", 0, 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2], _PRINTED_PROMPT[n][1])
+_EXACT_PROMPT: Final = [("", 0, 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2], _PRINTED_PROMPT[n][1])
                                  for n in range(1, QUESTION_COUNT + 1)]
-# `_after_punctuation`, then the lstrip of `_assemble`, as one match
-_ANSWER_LEAD = re.compile(f"[{re.escape(_PROMPT_CLOSING)}]*[{re.escape(_ANSWER_OPENING)}]*")
-_LEAD_CHARACTERS = _PROMPT_CLOSING + _ANSWER_OPENING
+
+
+def _answer_begins(text: str, prompt_end: int) -> int:
+    """Past the prompt's closing punctuation (`_after_punctuation`), then past what a coder puts
+    before the answer (the lstrip of `_assemble`). Stripped a short slice at a time: a regex match
+    costs several string operations in the compiled parser."""
+    return _past(text, _past(text, prompt_end, _PROMPT_CLOSING), _ANSWER_OPENING)
+
+
+def _past(text: str, at: int, characters: str) -> int:
+    """The first position from `at` on whose character is not one of `characters`."""
+    while True:
+        window = text[at:at + 16]
+        rest = window.lstrip(characters)
+        at += len(window) - len(rest)
+        if rest or not window:
+            return at
 
 
 def _line_at(text: str, start: int) -> tuple[str, int]:
@@ -466,10 +482,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 answers[number] = _assemble(number, first - 1, match.group(2), stop_line - 1, lines,
                                             skipped_indices)
                 continue
-        begin = prompt_end
-        if text[prompt_end:prompt_end + 1] in _LEAD_CHARACTERS:  # most answers open with a letter
-            lead = _ANSWER_LEAD.match(text, prompt_end)
-            begin = lead.end() if lead else prompt_end  # the pattern also matches nothing
+        begin = _answer_begins(text, prompt_end)
         body = text[begin:end]  # lines come right-stripped from `split_sheet`
         unlead = body.lstrip("\n")
         leading = len(body) - len(unlead)
@@ -485,7 +498,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
 
 # a line break after whitespace other than a line break: the pattern opens with the literal "\n",
 # so the regex engine jumps from line break to line break
-_SPACE_BEFORE_LINE_BREAK = re.compile(r"\n(?<=[^\S\n]\n)")
+_SPACE_BEFORE_LINE_BREAK: Final = re.compile(r"\n(?<=[^\S\n]\n)")
 
 
 def rstrip_lines(text: str) -> str:

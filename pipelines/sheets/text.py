@@ -6,8 +6,8 @@ import re
 from typing import Callable, Final, TypeVar
 
 _Value = TypeVar("_Value")
-_SHEET_DICTS: list[dict] = []
-_MISSING = object()  # not yet computed (a cached value may itself be None)
+_SHEET_DICTS: Final[list[dict]] = []
+_MISSING: Final = object()  # not yet computed (a cached value may itself be None)
 
 
 def sheet_dict() -> dict:
@@ -43,7 +43,7 @@ def new_sheet() -> None:
 
 # The only characters whose str.lower() is ASCII or longer than one character (checked over all of
 # Unicode): KELVIN SIGN -> "k", LATIN CAPITAL LETTER I WITH DOT ABOVE -> "i" + combining dot.
-_LOWER_NOT_IN_PLACE = ("\u212a", "\u0130")
+_LOWER_NOT_IN_PLACE: Final = ("\u212a", "\u0130")
 
 
 def fold_case(text: str) -> str | None:
