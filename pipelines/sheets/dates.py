@@ -103,7 +103,7 @@ _OCR_FIXES: Final = (
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),          # "Neutra1ity"
 )
 # every swap above puts a digit next to a letter: only such words are looked at. This pattern is
-# the definition; `_mixed_digits` finds the same digits faster (tests/test_fast_paths.py)
+# the definition; `mixed_digits` finds the same digits faster (tests/test_fast_paths.py)
 _MIXED: Final = re.compile(r"[0-9](?:(?<=[A-Za-z][0-9])|(?=[A-Za-z]))")
 _SPACE: Final = re.compile(r"\s")
 
@@ -137,20 +137,30 @@ def ascii_shape(text: str) -> bytes:
 _MIXED_SHAPE: Final = re.compile(rb"0(?:(?<=a0)|(?=a))")
 
 
-def _mixed_digits(shape: bytes) -> list[int]:
+# The same shape read off a sheet file's bytes (`read.decode_sheet`), where decoding a sheet and
+# encoding it again would cost more: a character of several UTF-8 bytes is several spaces, and a
+# digit next to a letter in one shape is next to a letter in the other. The bytes that mark a
+# binary file are b"\x00", and the line-end bytes are kept, to be normalized as the file's are.
+BINARY_MARK: Final = 0
+_CONTROL: Final = frozenset(range(0, 9)) | frozenset(range(14, 32))
+BYTE_SHAPE: Final = bytes(BINARY_MARK if b in _CONTROL else b if b in (10, 12, 13) else _SHAPE[b] for b in range(256))
+
+
+def mixed_digits(shape: bytes) -> list[int]:
     """Positions of the digits `_MIXED` matches in the text (a digit next to an ASCII letter),
     found in its `ascii_shape`: `_MIXED` on the text itself tests a character class at every
     position, several times slower on a whole sheet."""
     return [match_start(m) for m in _MIXED_SHAPE.finditer(shape)]
 
 
-def undo_ocr(text: str) -> str:
-    """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid."""
+def undo_ocr(text: str, known_digits: list[int] | None = None) -> str:
+    """Length-preserving repairs of OCR's letter/digit swaps, so match positions stay valid.
+    `known_digits`: what `mixed_digits` gives for the text, when the caller has it already."""
     if "ycar" in text:
         text = re.sub(r"\bycar", "year", text)  # c for e
     pieces: list[str] = []
     copied = done = 0  # the text is copied up to `copied`; words up to `done` are repaired
-    for digit in _mixed_digits(ascii_shape(text)):
+    for digit in mixed_digits(ascii_shape(text)) if known_digits is None else known_digits:
         if digit < done:
             continue
         start = max(text.rfind(" ", 0, digit), text.rfind("\n", 0, digit)) + 1
@@ -216,12 +226,6 @@ def _gated_matches(gate: re.Pattern, pattern: re.Pattern, low: str) -> list[re.M
             at = match_end(match)
 
 
-def _scan(text: str, insensitive: re.Pattern, gate: re.Pattern, lower: re.Pattern, low: str | None):
-    if low is not None:
-        return _gated_matches(gate, lower, low), text
-    return insensitive.finditer(text), text
-
-
 # for each reading "p<i>" (the outermost group, so the match's lastgroup): its year, month name,
 # month number and day groups, None where that reading has none
 _DATE_GROUPS: Final = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part in ("year", "month", "nmonth", "day"))
@@ -246,9 +250,12 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     found: list[FoundDate] = []
     if not _ANY_YEAR.search(text):
         return ()
-    matches, original = _scan(text, _ANY_DATE, _DATE_GATE, _ANY_DATE_PLAIN, fold_case(text))
+    low = fold_case(text)
+    matches = _ANY_DATE.finditer(text) if low is None else _gated_matches(_DATE_GATE, _ANY_DATE_PLAIN, low)
     for m in matches:
-        year_group, month_group, nmonth_group, day_group = _DATE_GROUPS[m.lastgroup]
+        reading = m.lastgroup
+        assert reading is not None  # every reading is a named group
+        year_group, month_group, nmonth_group, day_group = _DATE_GROUPS[reading]
         assert year_group is not None  # every reading has a year
         year = int(match_group(m, year_group))
         month_name = match_group(m, month_group) if month_group else None
@@ -259,7 +266,7 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
         if not _valid(year, month, day):
             continue
         start, end = match_start(m), match_end(m)
-        found.append(FoundDate(PartialDate(year, month, day), start, end, original[start:end]))
+        found.append(FoundDate(PartialDate(year, month, day), start, end, text[start:end]))
     return tuple(found)
 
 
@@ -275,10 +282,11 @@ _AMOUNT: Final = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUM
            r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
 _DURATION: Final = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
                        re.IGNORECASE)
-# on lower-cased text, gated (as dates are) on where an amount can begin: a digit or a number
-# word at a word start
-_DURATION_PLAIN: Final = re.compile(_DURATION.pattern)
-_DURATION_GATE: Final = _gate(sorted(NUMBER_WORDS, key=len, reverse=True))
+# on lower-cased text, behind a lookahead on where an amount can begin: a digit or a number word's
+# first letter at a word start. Not `_gated_matches` as dates are: number words open with the
+# commonest letters, and entering a many-word gate at each of them costs more than this test.
+_DURATION_LOWER: Final = re.compile(
+    r"(?<!\w)(?=[0-9" + "".join(sorted({word[0] for word in NUMBER_WORDS})) + "])(?:" + _DURATION.pattern + ")")
 
 
 def parse_number(token: str) -> float | None:
@@ -327,12 +335,12 @@ def _scan_durations(text: str) -> tuple[FoundDuration, ...]:
     # every duration ends in its unit: without one, the scan (tried at every character) is skipped
     if low is not None and "year" not in low and "month" not in low and "yr" not in low:
         return ()
-    matches, original = _scan(text, _DURATION, _DURATION_GATE, _DURATION_PLAIN, low)
+    matches = _DURATION.finditer(text) if low is None else _DURATION_LOWER.finditer(low)
     for m in matches:
         amount = float(m.group("digits")) if m.group("digits") else parse_number(m.group("amount"))
         if amount is None:
             continue
         factor = 1 if m.group("unit").lower().startswith("month") else 12
         start, end = match_start(m), match_end(m)
-        out.append(FoundDuration(int(round(amount * factor)), start, end, original[start:end]))
+        out.append(FoundDuration(int(round(amount * factor)), start, end, text[start:end]))
     return tuple(out)

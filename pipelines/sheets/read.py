@@ -10,34 +10,60 @@ import os
 from pathlib import Path
 from typing import Final
 
-from .dates import undo_ocr
+from .dates import BINARY_MARK, BYTE_SHAPE, mixed_digits, undo_ocr
 from .errors import SheetError
 
 SHEET_SUFFIXES: Final = (".txt", ".pdf")
-
-# Bytes that never occur in a text sheet; a handful means the file is binary, not mis-encoded.
-_CONTROL_BYTES: Final = bytes(range(0, 9)) + bytes(range(14, 32))
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 def decode_text(data: bytes, file: str) -> str:
     """UTF-8 (with or without BOM) first, then cp1252, which Windows coders' editors write."""
+    return decode_sheet(data, file)[0]
+
+
+def decode_sheet(data: bytes, file: str) -> tuple[str, list[int]]:
+    """The sheet's text (`decode_text`), and the positions in it of digits next to an ASCII letter
+    (`dates.undo_ocr`), found on the file's bytes (`dates.BYTE_SHAPE`)."""
     if not data or data.isspace():  # `not data.strip()`, without copying the file
         raise SheetError(file, "empty file")
-    sample = data[:4096]
-    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if control > max(4, len(sample) // 100):
+    shape = data.translate(BYTE_SHAPE)
+    # bytes that never occur in a text sheet: a handful means the file is binary, not mis-encoded
+    sample = min(len(data), 4096)
+    if shape.count(BINARY_MARK, 0, sample) > max(4, sample // 100):
         raise SheetError(file, "binary file, not a coding sheet")
+    if b"\r" in data or b"\f" in data:
+        # the bytes are ASCII there in every encoding read here; the shape keeps them where they are
+        data, shape = _unix_line_ends(data), _unix_line_ends(shape)
+    multibyte = False
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
+            multibyte = encoding == "utf-8-sig" and not data.isascii()
             break
         except UnicodeDecodeError:
             continue
     else:  # cp1252 leaves five bytes undefined; latin-1 maps every byte and never fails
         text = data.decode("latin-1")
-    if "\r" in text or "\f" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    return text
+    digits = mixed_digits(shape)
+    return text, _character_positions(data, digits) if digits and multibyte else digits
+
+
+def _unix_line_ends(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b"\n")
+
+
+def _character_positions(data: bytes, byte_positions: list[int]) -> list[int]:
+    """Positions in the text decoded from UTF-8 `data` (BOM dropped) of the given bytes, each an
+    ASCII character: the characters the bytes before it make up."""
+    positions: list[int] = []
+    last = 3 if data.startswith(_UTF8_BOM) else 0
+    characters = 0
+    for at in byte_positions:
+        characters += len(data[last:at].decode("utf-8"))
+        positions.append(characters)
+        last = at
+    return positions
 
 
 def pdf_text(data: bytes, file: str) -> str:
@@ -75,9 +101,8 @@ def read_sheet_text(path: Path, data: bytes | None = None) -> str:
     """The sheet's text; `data` when the caller has already read the file's bytes."""
     data = read_bytes(path) if data is None else data
     name = path.name
-    if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
-        text = pdf_text(data, name)
-    else:
-        text = decode_text(data, name)
     # OCR letter/digit swaps are repaired once, for every rule; lengths and lines are unchanged
-    return undo_ocr(text)
+    if path.suffix.lower() == ".pdf" or data[:5] == b"%PDF-":
+        return undo_ocr(pdf_text(data, name))
+    text, digits = decode_sheet(data, name)
+    return undo_ocr(text, digits)

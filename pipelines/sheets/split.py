@@ -463,6 +463,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
         next_skipped += 1
     for (number, first, line_start, prompt_end, one_line), (stop, stop_line) in zip(opened, stops):
         end = stop
+        end_line = stop_line - 1  # the line the text before `end` ends on
         if next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
             inside = []
             while next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
@@ -472,7 +473,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
             # off with the blank lines around it; anywhere else the line-by-line path decides
             between = [text[a + 1:b] for (_, _, a), (_, b, _) in zip(inside, inside[1:])]
             if all(not part.strip() for part in between) and not text[inside[-1][2]:stop].strip():
-                end = inside[0][1]
+                end, end_line = inside[0][1], inside[0][0]  # the text before `end` ends in a line break
             else:
                 if lines is None:
                     lines = text.split("\n")
@@ -492,7 +493,8 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
             continue
         # the lead holds no line break, so after a one-line prompt the answer starts on its line
         first_line = first + leading + (0 if one_line else text.count("\n", line_start, begin))
-        answers[number] = Answer(number, body, first_line, first_line + body.count("\n"))
+        # and it ends on `end_line`, less the line breaks cut off its end (its own are not counted)
+        answers[number] = Answer(number, body, first_line, end_line - (len(unlead) - len(body)))
     return SplitSheet(file, answers, tuple(headers))
 
 
