@@ -188,6 +188,17 @@ def test_answer_start_equals_the_lead_pattern(pieces: list[str], start: int):
     assert split._answer_begins(text, start) == lead.match(text, start).end()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "b", " ", "\n", "a b", "\n\n"]), max_size=10),
+       st.sampled_from(["a", "b", "ab", "a b", "x"]), st.integers(1, 300))
+def test_line_found_by_counting_equals_the_listed_lines(pieces: list[str], fragment: str, first_line: int):
+    text = "".join(pieces)
+    counted = split.Answer(7, text, first_line, first_line + text.count("\n"))
+    listed = split.Answer(7, text, first_line, first_line + text.count("\n"),
+                          tuple(enumerate(text.split("\n"), first_line)) if text else ())
+    assert counted.line_holding(fragment) == listed.line_holding(fragment)
+
+
 def test_only_the_space_is_both_whitespace_and_printable():
     """The flattening shortcut relies on it: a printable text has no whitespace but spaces."""
     assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]

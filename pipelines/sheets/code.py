@@ -11,7 +11,7 @@ import re
 from typing import Callable, Final
 
 from .dates import NUMBER_WORDS, find_dates, find_durations
-from .evidence import Coded, coded, flatten, mentions, yes_no
+from .evidence import Coded, coded, coded_at, flatten, mentions, yes_no
 from .split import Answer, SplitSheet
 
 VariableRule = Callable[[SplitSheet], Coded]
@@ -271,7 +271,7 @@ def notice_months(sheet: SplitSheet) -> Coded:
             before = flat[max(0, found.start - 25):found.start]
             if _NOTICE_AFTER.match(after) or _NOTICE_BEFORE.search(before):
                 return coded(found.months, answer, found.phrase)
-    return Coded(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
+    return coded_at(None, 12, sheet[12].first_line, sheet[12].last_line, "no notice period stated")
 
 
 _RENEWAL_COUNT: Final = re.compile(r"^\W*(\d+|" + "|".join(NUMBER_WORDS) + r")\b", re.I)

@@ -31,16 +31,21 @@ def coded(value: int | None, answer: Answer, phrase: str | None = None) -> Coded
                                   first_sentence(answer.text)))
     first, last = answer.first_line, answer.last_line
     opening = phrase[:40]
-    if opening:
-        for number, text in answer.lines:
-            if opening in text:
-                first = last = number
-                break
+    if opening and "\n" not in opening:
+        line = answer.line_holding(opening)
+        if line is not None:
+            first = last = line
     # tuple.__new__ directly: the generated __new__ costs a Python-level call each
     return _tuple_new(Coded, (value, answer.question, first, last, phrase.strip()[:300]))
 
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
+
+
+def coded_at(value: int | None, question: int, first_line: int, last_line: int, phrase: str) -> Coded:
+    """`Coded(...)`, built as `coded` builds it: the NamedTuple's own constructor is interpreted
+    Python even in the compiled parser."""
+    return _tuple_new(Coded, (value, question, first_line, last_line, phrase))
 
 
 _SENTENCE_END: Final = re.compile(r"(?<=[.;])\s")
@@ -112,11 +117,26 @@ def _flatten(text: str) -> str:
     whitespace character) that neither begins nor ends with a space needs only its runs of
     spaces closed up."""
     flat = text.replace("\n", " ") if "\n" in text else text
-    if flat.isprintable() and flat[:1] != " " and flat[-1:] != " ":
+    if flat[:1] != " " and flat[-1:] != " " and _spaces_only(flat):
         while "  " in flat:
             flat = flat.replace("  ", " ")
         return flat
     return " ".join(text.split())
+
+
+# str.isspace's ASCII characters but the space and the line break
+_OTHER_ASCII_SPACES: Final = ("\t", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _spaces_only(text: str) -> bool:
+    """Whether the only whitespace in a text without line breaks is the space. For ASCII text a
+    few character searches (memchr) decide it; `str.isprintable` reads every character."""
+    if text.isascii():
+        for space in _OTHER_ASCII_SPACES:
+            if space in text:
+                return False
+        return True
+    return text.isprintable()
 
 
 _UPPER_LITERAL: Final = re.compile(r"(?<!\\)[A-Z]")

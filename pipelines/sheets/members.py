@@ -12,7 +12,7 @@ from typing import Final
 
 from .dates import FoundDate, PartialDate, find_dates
 from .errors import SheetError
-from .evidence import Coded, coded
+from .evidence import Coded, coded, coded_at
 from .split import Answer, SplitSheet
 
 _ATOPID: Final = re.compile(r"(?<!\d)([1-7][0-9OoIl]{3})(?:\s*[.,]\s*([0-9]))?(?![0-9])")
@@ -210,7 +210,7 @@ def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> N
                 member = next(m for m in members if m.code == code)
                 if member.entry is None:
                     member.entry = dates[0].date
-                    member.entry_evidence = Coded(None, 3, number, number, line.strip())
+                    member.entry_evidence = coded_at(None, 3, number, number, line.strip())
         elif general is None:
             general = (dates[0].date, number, line.strip())
     for member in members:
@@ -219,7 +219,7 @@ def code_entry_dates(answer: Answer, members: list[SheetMember], file: str) -> N
                 raise SheetError(file, f"no signature date for member {member.code} {member.name}",
                                  3, answer.first_line)
             member.entry = general[0]
-            member.entry_evidence = Coded(None, 3, general[1], general[1], general[2])
+            member.entry_evidence = coded_at(None, 3, general[1], general[1], general[2])
 
 
 @dataclass(unsafe_hash=True)  # see dates.PartialDate
@@ -264,13 +264,13 @@ def code_exit_dates(answer: Answer, members: list[SheetMember], file: str) -> Te
                 if _IN_EFFECT.search(line) and not _LEFT.search(line):
                     continue
                 member.exit = dates[-1].date if len(dates) > 1 and _UNTIL.search(line) else dates[0].date
-                member.exit_evidence = Coded(None, 14, number, number, line.strip())
+                member.exit_evidence = coded_at(None, 14, number, number, line.strip())
         elif general is None and not all_in_effect:
             general = (dates[0].date, number, line.strip())
     for member in members:
         if member.exit is None and general is not None:
             member.exit = general[0]
-            member.exit_evidence = Coded(None, 14, general[1], general[1], general[2])
+            member.exit_evidence = coded_at(None, 14, general[1], general[1], general[2])
         if member.exit is not None and member.entry is not None and member.exit.latest() < member.entry.earliest():
             exit_line = member.exit_evidence.first_line if member.exit_evidence else answer.first_line
             raise SheetError(file, f"exit date {member.exit} before entry date {member.entry} for member {member.code}",
@@ -302,10 +302,10 @@ def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
     ("Defense pact (obligation of the United States only)"), which is how asymmetric
     obligations reach the member-level file.
     """
+    not_listed = coded_at(0, 16, answer.first_line, answer.last_line, "type not listed in Q16")
     for member in members:
         for variable in OBLIGATION_PATTERNS:
-            member.obligations[variable] = Coded(0, 16, answer.first_line, answer.last_line,
-                                                 "type not listed in Q16")
+            member.obligations[variable] = not_listed
     segments: list[tuple[int, str]] = []
     for number, line in answer.lines:
         clean = _without_urls(line).strip()
@@ -326,4 +326,4 @@ def code_obligations(answer: Answer, members: list[SheetMember]) -> None:
         targets = [m for m in members if not bound or m.code in bound]
         for member in targets:
             for variable in types:
-                member.obligations[variable] = Coded(1, 16, number, number, segment)
+                member.obligations[variable] = coded_at(1, 16, number, number, segment)

@@ -87,6 +87,18 @@ class Answer:
             self._lines = tuple(enumerate(self.text.split("\n"), self.first_line)) if self.text else ()
         return self._lines
 
+    def line_holding(self, fragment: str) -> int | None:
+        """The number of the first answer line that holds `fragment` (which holds no line break),
+        or None. An answer whose lines were never listed runs on without a gap, so the line is
+        told by counting line breaks, without listing them."""
+        if self._lines is not None:
+            for number, text in self._lines:
+                if fragment in text:
+                    return number
+            return None
+        at = self.text.find(fragment)
+        return None if at < 0 else self.first_line + self.text.count("\n", 0, at)
+
     def __reduce__(self) -> tuple:
         # the compiled (mypyc) class has no instance dict to restore: pickled by its constructor
         return Answer, (self.question, self.text, self.first_line, self.last_line, self._lines)
@@ -309,7 +321,7 @@ def _split_any(text: str, file: str) -> SplitSheet:
 # cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan; the
 # lookahead turns most lines (they open with some other letter) away with one character test.
 _WELL_FORMED_LINE: Final = re.compile(
-    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;]|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
+    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;] *|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
     r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d)")
 _NUMBER_TEXT: Final = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
 
@@ -416,13 +428,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                 skipped.append((line_number, line_start, end))
             continue
         if expected <= QUESTION_COUNT and token == _NUMBER_TEXT[expected]:
-            number_end = match_end(m) - 1
-            at = number_end
-            # slices compared, not str.startswith(..., at): with a position argument that is a
-            # generic method call in the compiled parser, several times slower
-            while text[at:at + 1] == " ":
-                at += 1
+            at = number_end = match_end(m) - 1  # past the number, its punctuation and the spaces after
             prompt, prompt_length, head_length = _EXACT_PROMPT[expected]
+            # a slice compared, not str.startswith(..., at): with a position argument that is a
+            # generic method call in the compiled parser, several times slower
             window = text[at:at + len(prompt)]
             if window == prompt:
                 # as printed, on the number's line: no line break before the prompt's end, which
