@@ -16,7 +16,9 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,6 +103,40 @@ def child_seed(seconds: float) -> dict:
             "cpu_per_sheet_s": cpu / (repeat + 2), "rss_peak_mib": _rss_mib(),
             "phases_ms": _seed_phases(seed, repeat), "interpreter_ns": _interpreter_speed(),
             "compiled": pipelines.sheets.COMPILED, "interpreter": _interpreter()}
+
+
+def child_seed_loop(count: int) -> None:
+    """The seed parsed once, then `count` more times, and nothing else: run under callgrind by the
+    parent, the difference between two counts is the instructions one sheet takes."""
+    from pipelines.sheets.record import parse_sheet_file
+
+    seed = ROOT / "raw" / "sheets" / "5030.txt"
+    for _ in range(count + 1):
+        parse_sheet_file(seed)
+
+
+INSTRUCTION_LOOPS = 40
+
+
+def seed_instructions() -> float | None:
+    """Instructions one seed sheet takes (valgrind's callgrind, which counts them exactly): unlike
+    time, the count does not move with how busy or fast the machine is on the day, so it is the
+    figure to compare between commits. None when valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return None
+    # once without valgrind first, so that both counted runs find every module already byte-compiled
+    subprocess.run([sys.executable, "-m", "bench.run", "--child", "seed-loop", "0"], cwd=ROOT, capture_output=True,
+                   timeout=300)
+    counts = []
+    for loops in (0, INSTRUCTION_LOOPS):
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                               "-m", "bench.run", "--child", "seed-loop", str(loops)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+        found = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+        if proc.returncode or not found:
+            return None
+        counts.append(int(found.group(1)))
+    return (counts[1] - counts[0]) / INSTRUCTION_LOOPS
 
 
 def _interpreter() -> str:
@@ -201,6 +237,8 @@ def child_main(name: str, arg: str | None) -> int:
         _emit(child_seed(float(arg or 3)))
     elif name == "job":
         _emit(child_job())
+    elif name == "seed-loop":
+        child_seed_loop(int(arg or 0))
     else:
         raise SystemExit(f"unknown child stage {name!r}")
     return 0
@@ -307,6 +345,13 @@ def bench_parsing(sizes: list[int], lines: list[str], notes: list[str]) -> dict:
               f"| {seed['repeat']} | {seed['cold_s'] * 1e3:.1f} ms | {seed['median_s'] * 1e3:.2f} ms | "
               f"{seed['cpu_per_sheet_s'] * 1e3:.2f} ms | **{per_core:,.0f}** | {seed['tracemalloc_peak_mib']:.1f} MiB | "
               f"≥ {TARGET_SHEETS_PER_CORE:,} {verdict} |"]
+    instructions = seed_instructions()
+    figures["seed"]["instructions"] = instructions
+    if instructions is not None:
+        lines += ["", f"Instructions per seed sheet (valgrind callgrind, {INSTRUCTION_LOOPS} sheets): "
+                      f"**{instructions / 1e6:.2f} million**. Unlike the times above, this count does not "
+                      f"depend on how fast or busy the machine is: compare it between commits."]
+        print(f"seed sheet: {instructions / 1e6:.2f} million instructions (callgrind)")
     phases = seed["phases_ms"]
     parser = "compiled with mypyc (`pipelines/native.py`)" if seed["compiled"] else "pure Python (no current mypyc build)"
     lines += ["", f"Parser: {parser}, on {seed['interpreter']}.",

@@ -410,7 +410,8 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     low: str | None = None  # the sheet lower-cased (`fold_case`), made only if a prompt needs it
     scan = "\n" + text  # positions in `scan` are one past those in `text`
     expected = 1
-    opened: list[tuple[int, int, int, int, bool]] = []  # question, line number, line start, prompt end, on one line
+    # question, line number, line start, prompt end, line breaks in the prompt
+    opened: list[tuple[int, int, int, int, int]] = []
     skipped: list[tuple[int, int, int]] = []      # headers and page furniture: line number, start, end
     headers: list[tuple[int, str]] = []
     line_number, counted_to = 1, 0
@@ -436,7 +437,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
             if window == prompt:
                 # as printed, on the number's line: no line break before the prompt's end, which
                 # is what `_prompt_at` and the checks below would find on the lower-cased sheet
-                opened.append((expected, line_number, line_start, at + prompt_length, True))
+                opened.append((expected, line_number, line_start, at + prompt_length, 0))
                 expected += 1
                 continue
             if "\n" in window and window.replace("\n", " ") == prompt:
@@ -450,10 +451,11 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
                     low = fold_case(text)
                     assert low is not None  # the two characters it refuses were ruled out above
                     prompt_end, head_end = _prompt_at(low, number_end, expected)
-            if (prompt_end >= 0 and text.count("\n", line_start, prompt_end) < _PROMPT_MAX_LINES
+            prompt_lines = text.count("\n", line_start, prompt_end) if prompt_end >= 0 else 0
+            if (prompt_end >= 0 and prompt_lines < _PROMPT_MAX_LINES
                     and (text.find("\n", line_start, head_end) < 0
                          or _opens_question(*_line_and_next(text, line_start), expected))):
-                opened.append((expected, line_number, line_start, prompt_end, False))
+                opened.append((expected, line_number, line_start, prompt_end, prompt_lines))
                 expected += 1
                 continue
         # a line the general path might read as a question start (OCR, duplicate, out of order)
@@ -470,7 +472,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     next_skipped = 0
     while next_skipped < len(skipped) and skipped[next_skipped][0] < opened[0][1]:
         next_skipped += 1
-    for (number, first, line_start, prompt_end, one_line), (stop, stop_line) in zip(opened, stops):
+    for (number, first, line_start, prompt_end, prompt_lines), (stop, stop_line) in zip(opened, stops):
         end = stop
         end_line = stop_line - 1  # the line the text before `end` ends on
         if next_skipped < len(skipped) and skipped[next_skipped][0] < stop_line:
@@ -500,8 +502,8 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
         if not body:
             answers[number] = Answer(number, "", first, first, ())
             continue
-        # the lead holds no line break, so after a one-line prompt the answer starts on its line
-        first_line = first + leading + (0 if one_line else text.count("\n", line_start, begin))
+        # the lead holds no line break: the answer starts on the prompt's last line, or after it
+        first_line = first + prompt_lines + leading
         # and it ends on `end_line`, less the line breaks cut off its end (its own are not counted)
         answers[number] = Answer(number, body, first_line, end_line - (len(unlead) - len(body)))
     return SplitSheet(file, answers, tuple(headers))
