@@ -151,9 +151,10 @@ def futmem(sheet: SplitSheet) -> Coded:
 
 
 _INDEFINITE: Final = (r"indefinite|unlimited|no (fixed|specified|time) (term|limit)|perpetu|until (one of|either|a|any)"
-               r"\s+(of the\s+)?(part\w+|member\w*|signator\w+)\s+(\w+\s+)?(denounc|withdr|notif|give)")
-_CONDITION: Final = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation|restoration)|for the duration of"
-              r"|as long as|until (peace|victory)|until in the opinion|expire whenever|until such")
+                      r"\s+(of the\s+)?(part\w+|member\w*|signator\w+)\s+(\w+\s+)?(denounc|withdr|notif|give)")
+_CONDITION: Final = (r"until\s+(the\s+)?(end|conclusion|termination|re-?establishment|cessation|restoration)"
+                     r"|for the duration of"
+                     r"|as long as|until (peace|victory)|until in the opinion|expire whenever|until such")
 
 
 @rule("speclgth")
@@ -199,9 +200,9 @@ def renounce(sheet: SplitSheet) -> Coded:
 
 
 _AUTOMATIC: Final = (r"automatic|tacit|(deemed|regarded|considered) (to be |as )?(renewed|extended)|subsequent extension"
-              r"|(unless|not|neither|no)\b.{0,200}?(denounc|denunc|notice|notif|terminat).{0,160}?"
-              r"(remain|continue|extended|prolong|renewed|in force)"
-              r"|(remain|continue)s? in force .{0,80}(not|unless).{0,40}(denounc|notice)")
+                     r"|(unless|not|neither|no)\b.{0,200}?(denounc|denunc|notice|notif|terminat).{0,160}?"
+                     r"(remain|continue|extended|prolong|renewed|in force)"
+                     r"|(remain|continue)s? in force .{0,80}(not|unless).{0,40}(denounc|notice)")
 _ACTIVE: Final = r"by (mutual )?(agreement|consent)|renewed by (a )?(new|protocol)|negotiat|may be (renewed|extended)"
 
 
@@ -216,7 +217,7 @@ def proren(sheet: SplitSheet) -> Coded:
 # "successive periods of five years", "six more years"); the notice period ("one year before")
 # and the initial term ("the twenty-year period") are not
 _RENEWAL_CUE: Final = re.compile(r"(another|further|next|successive|additional|subsequent|each|periods? of|same duration of"
-                          r"|renewed for|extended for|prolonged for|in force for)\W+(\w+\W+){0,3}$", re.I)
+                                 r"|renewed for|extended for|prolonged for|in force for)\W+(\w+\W+){0,3}$", re.I)
 _NOTICE_AFTER: Final = re.compile(r"^\W*(before|prior|in advance|notice|ahead)", re.I)
 # the cue for lower-case ASCII text, without re.I: case-insensitive matching is several times slower
 # (ASCII only, where lower-casing and re.I agree; "ſ" and the Kelvin sign match "s" and "k" under re.I)
@@ -352,7 +353,7 @@ def noothall(sheet: SplitSheet) -> Coded:
 
 
 _DENY: Final = (r"not (to )?(aid|assist|help|support|allow|permit)|neither \w+ (\w+ )?(will|shall) (allow|permit|aid|assist)"
-         r"|den(y|ial)|territory .{0,40}(used|use)|use (of )?its territory|prosecut|sanction")
+                r"|den(y|ial)|territory .{0,40}(used|use)|use (of )?its territory|prosecut|sanction")
 
 
 @rule("notaiden", "M")
@@ -498,9 +499,10 @@ def organ1(sheet: SplitSheet) -> Coded:
 
 
 _PURPOSES: Final = [("dispute", r"arbitra|concilia|frontier|demarcation|disput"),
-             ("political", r"political|consultati"),
-             ("economic", r"econom|financ|trade|commerc"),
-             ("military", r"defen[cs]e|military|armed forces|staff|command|implementation of (this|the) treaty|security")]
+                    ("political", r"political|consultati"),
+                    ("economic", r"econom|financ|trade|commerc"),
+                    ("military", r"defen[cs]e|military|armed forces|staff|command"
+                                 r"|implementation of (this|the) treaty|security")]
 
 
 @rule("orgpurp1")
@@ -595,14 +597,14 @@ def reflnun(sheet: SplitSheet) -> Coded:
 # UN organs; every alternative opens with a capital letter (the boundary before "U.N." is checked
 # after it), so the scan skips to the next candidate letter
 _UN_NAME: Final = re.compile(r"United Nations|League of Nations|UN Charter|U(?<!\wU)\.?N\.?\b|Security Council"
-                      r"|General Assembly|Economic and Social Council|Trusteeship Council")
+                             r"|General Assembly|Economic and Social Council|Trusteeship Council")
 # the words an organization's name ends in (below); an answer without one names none, and the
 # name scan is not run
 _ORGANIZATION_WORD: Final = re.compile(r"Organi[sz]ation|Union|Community|Council|Bank|Fund|Court")
 # one to five capitalized words before that word; written to open with [A-Z], so the scan skips
 # to the next capital letter instead of trying every character
 _ORGANIZATION_NAME: Final = re.compile(r"([A-Z][a-z]+\s+(?:[A-Z][a-z]+\s+){0,4}(?:Organi[sz]ation|Union|Community|Council"
-                                r"|Bank|Fund|Court))(?:\s*\((\w+)\))?")
+                                       r"|Bank|Fund|Court))(?:\s*\((\w+)\))?")
 
 
 @rule("refothio")
@@ -721,7 +723,7 @@ def interv(sheet: SplitSheet) -> Coded:
 
 
 _PRIMARY_SOURCE: Final = re.compile(r"(^|\n)\s*treaty\b|treaty (text|and secondary)|\bprimary\b|original (text|treaty)",
-                             re.I)
+                                    re.I)
 _SECONDARY: Final = re.compile(r"secondary", re.I)
 
 

@@ -123,7 +123,7 @@ def _repair_word(word: str) -> str:
 
 # ASCII digits to "0", ASCII letters to "a", every other byte to " "
 _SHAPE: Final = bytes(ord("0") if 48 <= b <= 57 else ord("a") if 65 <= b <= 90 or 97 <= b <= 122 else ord(" ")
-               for b in range(256))
+                      for b in range(256))
 
 
 def ascii_shape(text: str) -> bytes:
@@ -229,7 +229,7 @@ def _gated_matches(gate: re.Pattern, pattern: re.Pattern, low: str) -> list[re.M
 # for each reading "p<i>" (the outermost group, so the match's lastgroup): its year, month name,
 # month number and day groups, None where that reading has none
 _DATE_GROUPS: Final = {f"p{i}": tuple(_ANY_DATE.groupindex.get(f"{part}{i}") for part in ("year", "month", "nmonth", "day"))
-                for i in range(len(_PATTERNS))}
+                       for i in range(len(_PATTERNS))}
 
 # Every date has a year, and this finds one by skipping to the next "1" or "2"; the full date
 # pattern, an alternation, is tried at every character and costs far more on text with no date.
@@ -279,9 +279,10 @@ NUMBER_WORDS: Final = {
 }
 _NUMBER_WORD: Final = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _AMOUNT: Final = (rf"(?P<amount>\d+(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?)"
-           r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
-_DURATION: Final = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
-                       re.IGNORECASE)
+                  r"(?:\s*\(\s*(?P<digits>\d+)\s*\))?")
+_DURATION: Final = re.compile(rf"\b{_AMOUNT}[\s-]*(?:(?:more|further|additional)\s+)?"
+                              r"(?P<unit>years?|months?|yrs?\.?)(?![a-z])",
+                              re.IGNORECASE)
 # on lower-cased text, behind a lookahead on where an amount can begin: a digit or a number word's
 # first letter at a word start. Not `_gated_matches` as dates are: number words open with the
 # commonest letters, and entering a many-word gate at each of them costs more than this test.

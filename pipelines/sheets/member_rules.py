@@ -23,7 +23,7 @@ CONTINGENCY_FIELDS: Final = {
     "consul": ("con", ("adv", "loc", "con", "req")),
 }
 _SUFFIX: Final = {"adv": "coadv", "loc": "coloc", "con": "cocon", "num": "conum", "dem": "codem", "npr": "conpr",
-           "att": "coatt", "req": "coreq"}
+                  "att": "coatt", "req": "coreq"}
 CIRCUMSTANCES: Final = {
     "adv": re.compile(r"adversar|particular (state|power|enemy|country)|specific (state|power|enemy|country)", re.I),
     "loc": re.compile(r"location|region|\barea\b|territor|\bzone\b|\bfront\b|hemisphere|\bin (europe|asia|africa)"

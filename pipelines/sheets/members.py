@@ -119,7 +119,7 @@ def code_members(answer: Answer, file: str, known_codes: set[int] | None) -> lis
 
 
 _GENERIC_NAME_PARTS: Final = {"republic", "union", "kingdom", "states", "people's republic", "democratic republic",
-                       "federal republic", "socialist republic", "islamic republic", "arab republic", "empire"}
+                              "federal republic", "socialist republic", "islamic republic", "arab republic", "empire"}
 
 
 def name_aliases(name: str) -> list[str]:

@@ -23,8 +23,9 @@ _SECTION_HEADER: Final = re.compile(r"^\s*SECTI[O0]N\s+[IVXL0-9]+\s*[:.]", re.IG
 _PAGE_FURNITURE: Final = re.compile(r"^\s*(page\s+\d+(\s+of\s+\d+)?|-\s*\d+\s*-)\s*$", re.IGNORECASE)
 # the same three line shapes, found in one pass over the whole text (parsing speed: see BENCHMARKS.md)
 # a literal newline first lets the regex engine jump from line to line instead of trying every character
-_CANDIDATE_LINE: Final = re.compile(r"\n[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d|-[ \t]*\d)",
-                             re.IGNORECASE)
+_CANDIDATE_LINE: Final = re.compile(r"\n[ \t]*(?:[0-9OoIl](?: ?[0-9OoIl])?[ \t]*[.,:;]|SECTI[O0]N[ \t]|page[ \t]+\d"
+                                    r"|-[ \t]*\d)",
+                                    re.IGNORECASE)
 
 
 def _candidate_line_indices(text: str) -> list[int]:
@@ -321,7 +322,8 @@ def _split_any(text: str, file: str) -> SplitSheet:
 # cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan; the
 # lookahead turns most lines (they open with some other letter) away with one character test.
 _WELL_FORMED_LINE: Final = re.compile(
-    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;] *|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
+    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;] *"
+    r"|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
     r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d)")
 _NUMBER_TEXT: Final = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
 
@@ -342,7 +344,7 @@ _PRINTED_PROMPT: Final = {n: _printed_prompt(n) for n in range(1, QUESTION_COUNT
 # (lower-casing the prompt is what `fold_case` does to it: its only non-ASCII characters are quotes)
 assert all(fold_case(prompt) == prompt.lower() for prompt in PROMPTS.values())
 _EXACT_PROMPT: Final = [("", 0, 0)] + [(PROMPTS[n], _PRINTED_PROMPT[n][2], _PRINTED_PROMPT[n][1])
-                                 for n in range(1, QUESTION_COUNT + 1)]
+                                        for n in range(1, QUESTION_COUNT + 1)]
 
 
 def _answer_begins(text: str, prompt_end: int) -> int:
