@@ -529,9 +529,11 @@ def rstrip_lines(text: str) -> str:
     last = 0
     for end in ends:
         start = text.rfind("\n", 0, end) + 1
-        pieces.append(text[last:start])
-        pieces.append(text[start:end].rstrip())
+        # a right-stripped line is the start of the line: the text up to its end is one piece
+        pieces.append(text[last:start + len(text[start:end].rstrip())])
         last = end
+    if last == len(text) and len(pieces) == 1:
+        return pieces[0]  # only the last line ends in whitespace (as the seed's does): one copy
     pieces.append(text[last:])
     return "".join(pieces)
 
