@@ -320,11 +320,13 @@ def _split_any(text: str, file: str) -> SplitSheet:
 # could open a question or be a header or page furniture, the same lines `_CANDIDATE_LINE` finds
 # (a superset: "L" and "i" are candidates here, and checked below). Letters are matched in both
 # cases by classes, not re.IGNORECASE, which would cost the regex engine its fast newline scan; the
-# lookahead turns most lines (they open with some other letter) away with one character test.
+# lookahead turns most lines (they open with some other letter) away with one character test. As
+# the scan stops at every line break, it also reports ("space") a line that ends in whitespace.
 _WELL_FORMED_LINE: Final = re.compile(
-    r"\n(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;] *"
+    r"\n(?:(?P<space>(?<=[^\S\n]\n))"
+    r"|(?=[ \t0-9OoIiLlSsPp-])[ \t]*+(?:(?P<number>[0-9OoIiLl](?: ?[0-9OoIiLl])?)[ \t]*[.,:;] *"
     r"|[Ss][Ee][Cc][Tt][Ii][Oo0][Nn][ \t]"
-    r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d)")
+    r"|[Pp][Aa][Gg][Ee][ \t]+\d|-[ \t]*\d))")
 _NUMBER_TEXT: Final = [""] + [str(n) for n in range(1, QUESTION_COUNT + 1)]
 
 
@@ -406,9 +408,12 @@ def _line_and_next(text: str, start: int) -> tuple[str, str | None]:
 def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     """The sheet split exactly as `_split_any` would split it, when every question opens with its
     number and its prompt as printed, in order; None for any other sheet (the general path then
-    decides, and reports what is wrong)."""
+    decides, and reports what is wrong), and for a text in which a line ends in whitespace (the
+    caller strips the lines then: `split_sheet`)."""
     if not text.isascii() and ("\u212a" in text or "\u0130" in text):
         return None  # `fold_case` would move positions; the general path reads such a sheet
+    if text[-1:].isspace() and text[-1:] != "\n":
+        return None  # the last line ends in whitespace
     low: str | None = None  # the sheet lower-cased (`fold_case`), made only if a prompt needs it
     scan = "\n" + text  # positions in `scan` are one past those in `text`
     expected = 1
@@ -421,8 +426,10 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
         line_start = match_start(m)
         line_number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        token = match_group(m, 1)  # the "number" group, by index: cheaper than by name
+        token = match_group(m, 2)  # the "number" group, by index: cheaper than by name
         if token is None:
+            if match_group(m, 1) is not None:  # "space": the line before ends in whitespace
+                return None
             line, end = _line_at(text, line_start)
             if _SECTION_HEADER.match(line):
                 headers.append((line_number, line.strip()))
@@ -540,6 +547,16 @@ def rstrip_lines(text: str) -> str:
 
 def split_sheet(text: str, file: str) -> SplitSheet:
     # Answers keep their lines right-stripped, and nothing else looks at the end of a line, so
-    # stripping every line once here gives the same answers for less work than per answer.
-    text = rstrip_lines(text)
-    return _split_well_formed(text, file) or _split_any(text, file)
+    # lines are stripped once, here. The one-pass split refuses a text in which a line ends in
+    # whitespace (its scan finds such lines on the way), so a sheet without one is not scanned
+    # for them twice; a last line that ends so (the seed's does) is stripped first, by one copy.
+    if text[-1:].isspace() and text[-1:] != "\n":
+        last_line = text.rfind("\n") + 1
+        text = text[:last_line + len(text[last_line:].rstrip())]
+    split = _split_well_formed(text, file)
+    if split is not None:
+        return split
+    stripped = rstrip_lines(text)
+    if stripped is not text:
+        split = _split_well_formed(stripped, file)
+    return split or _split_any(stripped, file)
