@@ -27,23 +27,21 @@ def coded(value: int | None, answer: Answer, phrase: str | None = None) -> Coded
     builds about a hundred of these, and a plain function is the cheapest call in both CPython
     and the compiled parser."""
     if phrase is None:
-        return _tuple_new(Coded, (value, answer.question, answer.first_line, answer.last_line,
-                                  first_sentence(answer.text)))
+        return coded_at(value, answer.question, answer.first_line, answer.last_line, first_sentence(answer.text))
     first, last = answer.first_line, answer.last_line
     opening = phrase[:40]
     if opening and "\n" not in opening:
         line = answer.line_holding(opening)
         if line is not None:
             first = last = line
-    # tuple.__new__ directly: the generated __new__ costs a Python-level call each
-    return _tuple_new(Coded, (value, answer.question, first, last, phrase.strip()[:300]))
+    return coded_at(value, answer.question, first, last, phrase.strip()[:300])
 
 
 _tuple_new: Final = tuple.__new__
 
 
 def coded_at(value: int | None, question: int, first_line: int, last_line: int, phrase: str) -> Coded:
-    """`Coded(...)`, built as `coded` builds it: the NamedTuple's own constructor is interpreted
+    """`Coded(...)`, built with tuple.__new__: the NamedTuple's own constructor is interpreted
     Python even in the compiled parser."""
     return _tuple_new(Coded, (value, question, first_line, last_line, phrase))
 

@@ -275,9 +275,7 @@ def _locate(block: list[tuple[int, str]], offset: int) -> tuple[int, int]:
 
 def _after_punctuation(text: str, column: int) -> int:
     """Skip the prompt's closing punctuation (')', '?', ':') that tokens leave out."""
-    while column < len(text) and text[column] in _PROMPT_CLOSING:
-        column += 1
-    return column
+    return _past(text, column, _PROMPT_CLOSING)
 
 
 def _assemble(number: int, start: int, first_text: str, stop: int, lines: list[str],
@@ -412,7 +410,7 @@ def _split_well_formed(text: str, file: str) -> SplitSheet | None:
     caller strips the lines then: `split_sheet`)."""
     if not text.isascii() and ("\u212a" in text or "\u0130" in text):
         return None  # `fold_case` would move positions; the general path reads such a sheet
-    if text[-1:].isspace() and text[-1:] != "\n":
+    if _ends_in_space(text):
         return None  # the last line ends in whitespace
     low: str | None = None  # the sheet lower-cased (`fold_case`), made only if a prompt needs it
     scan = "\n" + text  # positions in `scan` are one past those in `text`
@@ -527,9 +525,8 @@ def rstrip_lines(text: str) -> str:
     """Every line of the text right-stripped, as `str.rstrip` strips it. Only the lines that end
     in whitespace are cut out and rebuilt: splitting a whole sheet into lines costs more than
     finding the few such lines."""
+    text = _rstrip_last_line(text)
     ends = [m.start() for m in _SPACE_BEFORE_LINE_BREAK.finditer(text)]
-    if text[-1:].isspace() and text[-1:] != "\n":
-        ends.append(len(text))
     if not ends:
         return text
     pieces: list[str] = []
@@ -539,10 +536,21 @@ def rstrip_lines(text: str) -> str:
         # a right-stripped line is the start of the line: the text up to its end is one piece
         pieces.append(text[last:start + len(text[start:end].rstrip())])
         last = end
-    if last == len(text) and len(pieces) == 1:
-        return pieces[0]  # only the last line ends in whitespace (as the seed's does): one copy
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _ends_in_space(text: str) -> bool:
+    """Whether the text's last line ends in whitespace."""
+    return text[-1:].isspace() and text[-1:] != "\n"
+
+
+def _rstrip_last_line(text: str) -> str:
+    """The text with its last line right-stripped, by one copy (and none when nothing is cut)."""
+    if not _ends_in_space(text):
+        return text
+    start = text.rfind("\n") + 1
+    return text[:start + len(text[start:].rstrip())]
 
 
 def split_sheet(text: str, file: str) -> SplitSheet:
@@ -550,9 +558,7 @@ def split_sheet(text: str, file: str) -> SplitSheet:
     # lines are stripped once, here. The one-pass split refuses a text in which a line ends in
     # whitespace (its scan finds such lines on the way), so a sheet without one is not scanned
     # for them twice; a last line that ends so (the seed's does) is stripped first, by one copy.
-    if text[-1:].isspace() and text[-1:] != "\n":
-        last_line = text.rfind("\n") + 1
-        text = text[:last_line + len(text[last_line:].rstrip())]
+    text = _rstrip_last_line(text)
     split = _split_well_formed(text, file)
     if split is not None:
         return split
